@@ -1,0 +1,47 @@
+# Set-up and everyday tasks. `make run` and `make test` work on a fresh machine
+# with Python 3.11+ (and root or sudo for the browser the tests drive).
+
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+PIP = $(BIN)/python -m pip --quiet --disable-pip-version-check
+
+.PHONY: run test index check lint translations browser clean
+
+$(BIN)/archive: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.test-deps: $(BIN)/archive
+	$(PIP) install -e '.[test]'
+	touch $@
+
+## Build the index of the bundled corpus and serve the archive.
+run: $(BIN)/archive
+	$(BIN)/archive index
+	$(BIN)/archive stats
+
+## Install everything the tests need (the browser included) and run them.
+test: $(VENV)/.test-deps browser
+	$(BIN)/pytest
+
+## Debian's Chromium, which the browser tests drive through Playwright.
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+index: $(BIN)/archive
+	$(BIN)/archive index
+
+check: $(BIN)/archive
+	$(BIN)/archive check
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+clean:
+	rm -rf $(VENV) index/g* index/CURRENT

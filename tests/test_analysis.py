@@ -1,0 +1,205 @@
+"""Text analysis: normalisation, stemming and tokenisation, at index and query time alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.analysis import (
+    EXACT,
+    PARAGRAPH_GAP,
+    ArchiveAnalyzer,
+    LanguageText,
+    exact_terms,
+    normalise_arabic,
+    query_terms,
+    stem_arabic,
+    terms_of,
+    word_matches,
+)
+
+
+def stemmed(text: str, language: str = "en") -> list[str]:
+    return [t.text for t in ArchiveAnalyzer("stemmed")(LanguageText(text, language))]
+
+
+def exact(text: str) -> list[str]:
+    return [t.text for t in ArchiveAnalyzer(EXACT)(text)]
+
+
+# --- Arabic normalisation -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "أحمد",  # hamza above
+        "احمد",  # bare alef
+        "إحمد",  # hamza below
+        "آحمد",  # madda
+        "ٱحمد",  # wasla
+        "أَحْمَد",  # fatha, sukun
+        "أحمـــد",  # tatweel
+        "احمد\u200f",  # a right-to-left mark stuck to the word
+        "ﺃﺣﻤﺪ",  # presentation forms, as PDFs give them
+    ],
+)
+def test_ahmad_variants_become_one_term(variant):
+    assert stemmed(variant, "ar") == ["احمد"]
+    assert exact(variant) == ["احمد"]
+    assert query_terms(variant) == ("احمد",)
+
+
+@pytest.mark.parametrize(
+    ("variant", "normalised"),
+    [
+        ("مستشفى", "مستشفي"),  # alef maqsura becomes yeh, not alef
+        ("مدرسة", "مدرسه"),  # teh marbuta becomes heh
+        ("ی", "ي"),  # Persian yeh
+        ("کتاب", "كتاب"),  # Persian keheh
+        ("٢٠٢١", "2021"),  # Arabic-Indic digits
+        ("۲۰۲۱", "2021"),  # Persian digits
+        ("مُحَمَّدٌ", "محمد"),  # damma, fatha, shadda, tanween
+        ("رحمٰن", "رحمن"),  # dagger alef
+        ("قُرْآن", "قران"),  # sukun and madda
+        ("ﷲ", "الله"),  # a ligature
+    ],
+)
+def test_arabic_normalisation(variant, normalised):
+    assert exact(variant) == [normalised]
+
+
+def test_normalise_arabic_does_not_turn_alef_maqsura_into_alef():
+    assert normalise_arabic("على") == "علي"
+
+
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [
+        ("المنظمات", "منظم"),
+        ("منظمات", "منظم"),
+        ("والمنظمات", "منظم"),
+        ("بالمنظمات", "منظم"),
+        ("كالمنظمة", "منظم"),
+        ("فالمنظمة", "منظم"),
+        ("للمنظمة", "منظم"),
+        ("المصرية", "مصر"),
+        ("مصري", "مصر"),
+        ("الصحفيون", "صحف"),  # ون, then ي: suffixes are removed in turn
+        ("الصحفيين", "صحف"),
+        ("حقوقها", "حقوق"),
+        ("مركزان", "مركز"),
+    ],
+)
+def test_light_stemmer(word, stem):
+    assert stemmed(word, "ar") == [stem]
+
+
+@pytest.mark.parametrize(
+    ("word", "kept"),
+    [
+        ("ال", "ال"),  # too short to lose a prefix
+        ("وفد", "وفد"),  # و is only removed from words of four letters or more
+        ("به", "به"),
+    ],
+)
+def test_light_stemmer_length_guards(word, kept):
+    assert stem_arabic(normalise_arabic(word)) == kept
+
+
+def test_organisations_in_all_arabic_forms_find_each_other():
+    forms = ["المنظمات", "منظمات", "والمنظمات", "المنظّمات"]
+    assert len({query_terms(f) for f in forms}) == 1
+
+
+def test_arabic_tokens_are_normalised_inside_english_and_french_documents():
+    assert stemmed("The word أحْمَد here", "en") == ["word", "احمد", "here"]
+    assert stemmed("Le mot والمنظمات ici", "fr") == ["mot", "منظم", "ici"]
+
+
+# --- Tokeniser -----------------------------------------------------------------------------
+
+
+def test_combining_marks_stay_inside_the_word():
+    # A plain \w+ tokeniser splits وقّعت at the shadda.
+    assert [m.group() for m in word_matches("وقّعت المنظمات")] == ["وقّعت", "المنظمات"]
+    assert exact("وقّعت") == ["وقعت"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("rights* and duties", ["rights", "and", "duties"]),
+        ("rights¹ apply", ["rights", "apply"]),
+        ("see note†", ["see", "note"]),
+        ("Khashoggi’s fiancée", ["khashoggi's", "fiancee"]),
+        ("l’État et l'homme", ["etat", "et", "homme"]),
+        ("e-mail_address", ["e", "mail", "address"]),
+    ],
+)
+def test_tokeniser_drops_footnote_marks_and_punctuation(text, tokens):
+    assert exact(text) == tokens
+
+
+def test_exact_positions_jump_at_paragraph_breaks():
+    tokens = ArchiveAnalyzer(EXACT)("Title words\n\nfirst para\n  \nsecond", positions=True)
+    positions = {t.text: t.pos for t in tokens}
+    assert positions["title"] // PARAGRAPH_GAP == 0
+    assert positions["first"] // PARAGRAPH_GAP == 1
+    assert positions["second"] // PARAGRAPH_GAP == 2
+    assert positions["para"] == positions["first"] + 1
+
+
+def test_character_offsets_point_at_the_original_text():
+    text = "قال أحْمَد: Egypt"
+    tokens = ArchiveAnalyzer("stemmed")(LanguageText(text, "ar"), chars=True)
+    assert [text[t.startchar : t.endchar] for t in tokens] == ["قال", "أحْمَد", "Egypt"]
+
+
+# --- English and French -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "word", ["organisations", "organization", "organisational", "organizations", "Organisation"]
+)
+def test_english_spelling_and_inflection_variants_match(word):
+    assert stemmed(word, "en") == ["organis"]
+    assert "organis" in query_terms(word)
+
+
+@pytest.mark.parametrize(
+    ("british", "american"), [("defence", "defense"), ("centre", "center"), ("labour", "labor")]
+)
+def test_american_spellings_match_british_ones(british, american):
+    assert stemmed(british) == stemmed(american)
+
+
+def test_english_stopwords_are_dropped_from_the_stemmed_field_only():
+    assert stemmed("the freedom of expression") == ["freedom", "express"]
+    assert exact("the freedom of expression") == ["the", "freedom", "of", "expression"]
+
+
+@pytest.mark.parametrize("word", ["Égypte", "egypte", "ÉGYPTE"])
+def test_french_accents_fold_for_matching(word):
+    assert stemmed(word, "fr") == ["egypt"]
+    assert "egypt" in query_terms(word)
+
+
+def test_french_elisions_are_removed():
+    assert stemmed("l'organisation d'aide qu'elle", "fr") == ["organis", "aid"]
+
+
+def test_french_documents_are_stemmed_as_french():
+    assert stemmed("journalistes", "fr") == ["journal"]
+    assert stemmed("journalists", "en") == ["journalist"]
+    # A query word is stemmed both ways, so it finds both.
+    assert set(query_terms("journalistes")) >= {"journal"}
+
+
+def test_latin_words_in_arabic_documents_are_stemmed_as_english():
+    assert stemmed("برنامج Pegasus spyware", "ar") == ["برنامج", "pegasus", "spywar"]
+
+
+def test_queries_and_documents_get_the_same_terms():
+    text = "Les journalistes égyptiens"
+    assert [t for w in word_matches(text) for t in terms_of(w.group(), "fr")] == stemmed(text, "fr")
+    assert exact_terms(text) == exact(text)
