@@ -1,0 +1,36 @@
+"""Settings: one table with each setting's name, default and help.
+
+Settings are read, in order of precedence, from the test config or instance
+config given to the app, then from environment variables of the same name
+prefixed with ``ARCHIVE_``, then from the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS = (
+    Setting("HOME", ".", "Folder holding corpus/ and index/ (env ARCHIVE_HOME, CLI --home)."),
+    Setting("LANGUAGES", ("ar", "en", "fr"), "Interface languages, the first is the fallback."),
+    Setting("PAGE_SIZE", 10, "Results per page."),
+    Setting("MAX_PAGE_SIZE", 100, "Largest page size a client may ask for."),
+    Setting("WRITE_TIMEOUT", 10.0, "Seconds a writer waits for the index lock before giving up."),
+)
+
+DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
+def home_from_env(home: str | os.PathLike | None = None) -> Path:
+    """The archive home: an explicit value, else ARCHIVE_HOME, else the current folder."""
+    value = home or os.environ.get("ARCHIVE_HOME") or DEFAULTS["HOME"]
+    return Path(value).resolve()

@@ -1,0 +1,91 @@
+"""Languages: message catalogues, locale-aware labels and text direction.
+
+The catalogues live in the top-level ``translations/`` folder as ``.po``
+files; the ``.mo`` files are compiled from them on first use (and by
+``archive translate compile``). The Arabic catalogue's ``Plural-Forms``
+header is the standard GNU one: Babel generates one whose forms 4 and 5 are
+swapped (100–102 would take the 11–99 form), so `compile_catalogues` refuses
+a catalogue that carries it.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+LOCALES = ("ar", "en", "fr")
+DOMAIN = "messages"
+
+#: The standard Arabic plural rule: 0, 1, 2, 3–10, 11–99, and 100–102 & co.
+ARABIC_PLURAL_FORMS = (
+    "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+    "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);"
+)
+
+_compile_lock = threading.Lock()
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS_DIR, force: bool = False) -> list[Path]:
+    """Compile every stale ``.po`` under `directory` to ``.mo``; return those written."""
+    written = []
+    with _compile_lock:
+        for po_path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            mo_path = po_path.with_suffix(".mo")
+            if (
+                not force
+                and mo_path.exists()
+                and mo_path.stat().st_mtime >= po_path.stat().st_mtime
+            ):
+                continue
+            with open(po_path, "rb") as handle:
+                catalogue = read_po(handle, locale=po_path.parent.parent.name)
+            if catalogue.locale and catalogue.locale.language == "ar":
+                expected = ARABIC_PLURAL_FORMS.replace(" ", "")
+                if catalogue.plural_forms.replace(" ", "") != expected:
+                    raise ValueError(f"{po_path}: Plural-Forms must be {ARABIC_PLURAL_FORMS}")
+            tmp = mo_path.with_suffix(".mo.tmp")
+            with open(tmp, "wb") as handle:
+                write_mo(handle, catalogue)
+            tmp.replace(mo_path)
+            written.append(mo_path)
+    return written
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The compiled catalogue for a locale (English falls back to the msgids)."""
+    compile_catalogues()
+    found = Translations.load(str(TRANSLATIONS_DIR), [locale], DOMAIN)
+    return found
+
+
+def gettext(message: str, locale: str = "en", **params) -> str:
+    text = translations(locale).gettext(message)
+    return text.format(**params) if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, locale: str = "en", **params) -> str:
+    text = translations(locale).ngettext(singular, plural, n)
+    return text.format(n=n, **params)
+
+
+def text_direction(locale: str) -> str:
+    return Locale.parse(locale).text_direction
+
+
+def language_name(code: str, locale: str = "en") -> str:
+    """A language's name in `locale`, from Babel's CLDR data ("ar" -> "Arabic")."""
+    return Locale.parse(locale).languages.get(code, code)

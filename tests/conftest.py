@@ -1,0 +1,74 @@
+"""Shared fixtures: archive homes with real corpora and real Whoosh indexes in temp folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.corpus import Corpus
+from archive.indexing import Index
+from archive.search import SearchService
+
+DATA = Path(__file__).parent / "data"
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def copy_home(source: Path, target: Path) -> Path:
+    shutil.copytree(source / "corpus", target / "corpus")
+    return target
+
+
+@pytest.fixture
+def sample_home(tmp_path: Path) -> Path:
+    """A copy of tests/data/sample: five documents (two Arabic) and a small registry."""
+    return copy_home(DATA / "sample", tmp_path / "home")
+
+
+@pytest.fixture
+def indexed_home(sample_home: Path) -> Path:
+    Index(sample_home).rebuild(Corpus(sample_home))
+    return sample_home
+
+
+@pytest.fixture
+def service(indexed_home: Path):
+    with SearchService(indexed_home) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def bundled_home(tmp_path_factory) -> Path:
+    """The bundled corpus, indexed once for the whole session (read-only use)."""
+    home = copy_home(PROJECT, tmp_path_factory.mktemp("bundled"))
+    Index(home).rebuild(Corpus(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def bundled(bundled_home: Path):
+    with SearchService(bundled_home) as service:
+        yield service
+
+
+@pytest.fixture
+def run_cli():
+    """Run the `archive` command in-process; returns click's Result."""
+    from archive.cli import cli
+
+    runner = CliRunner()
+
+    def run(*args: str, home: Path | None = None, input: str | None = None):
+        options = ["--home", str(home)] if home else []
+        return runner.invoke(cli, [*options, *args], input=input, catch_exceptions=True)
+
+    return run
+
+
+def write_doc(home: Path, relpath: str, text: str) -> Path:
+    path = home / "corpus" / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
