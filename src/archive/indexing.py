@@ -1,0 +1,364 @@
+"""The index: derived from the corpus, rebuilt from it at any time.
+
+Layout of ``index/``::
+
+    CURRENT            name of the live generation folder, replaced atomically
+    .write.lock        taken (flock) by every writer; the kernel frees it when
+                       the holder dies, so a killed writer leaves no stale lock
+    g<time>-<rand>/
+        public/        Whoosh index of public documents: what anonymous
+                       searches open, so restricted words never reach its
+                       lexicon, spelling dictionary or statistics
+        restricted/    Whoosh index of restricted documents, searched together
+                       with public/ for archivists
+
+`update` follows the corpus incrementally (content hashes tell new, changed
+and deleted files); `rebuild` builds a new generation and switches CURRENT
+only once it is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.reading import MultiReader, SegmentReader
+from whoosh.searching import Searcher
+from whoosh.writing import MERGE_SMALL
+
+from .corpus import Corpus, write_atomic
+from .document import Document
+from .errors import IndexUnavailable, Problem
+from .i18n import N_
+from .schema import build_schema, document_to_fields
+
+INDEX_DIR = "index"
+PARTS = ("public", "restricted")
+_CURRENT = "CURRENT"
+_LOCK = ".write.lock"
+
+
+@dataclass
+class IndexReport:
+    """What an index update did."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.deleted)} deleted, {self.unchanged} unchanged"
+        )
+
+
+def hash_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def part_of(document: Document) -> str:
+    return "restricted" if document.restricted else "public"
+
+
+def merge_deletions(writer, segments):
+    """Merge policy: rewrite every segment that has deleted documents.
+
+    Whoosh only marks deleted documents; their words stay in the segment's
+    term lists (prefix expansion, spelling suggestions) until it is merged.
+    Rewriting such segments at once purges a removed or newly restricted
+    document from the public index. Small segments are merged as usual.
+    """
+    keep = []
+    for segment in segments:
+        if segment.has_deletions():
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        else:
+            keep.append(segment)
+    return MERGE_SMALL(writer, keep)
+
+
+class Index:
+    """The ``index/`` folder of an archive home."""
+
+    def __init__(self, home: Path, write_timeout: float = 10.0):
+        self.root = Path(home) / INDEX_DIR
+        self.write_timeout = write_timeout
+
+    # --- Generations ---------------------------------------------------------
+
+    def generation(self) -> Path | None:
+        """The live generation folder, or None if the index was never built."""
+        try:
+            name = (self.root / _CURRENT).read_text(encoding="ascii").strip()
+        except (FileNotFoundError, UnicodeDecodeError):
+            return None
+        folder = self.root / name
+        if not name or "/" in name or not all((folder / p).is_dir() for p in PARTS):
+            return None
+        return folder
+
+    def exists(self) -> bool:
+        return self.generation() is not None
+
+    def _require(self) -> Path:
+        folder = self.generation()
+        if folder is None:
+            raise IndexUnavailable(
+                N_("no index in {path}: run 'archive index' to build it from the corpus"),
+                path=str(self.root),
+            )
+        return folder
+
+    def open(self, part: str):
+        """The Whoosh index of one part of the live generation."""
+        folder = self._require() / part
+        try:
+            return whoosh_index.open_dir(str(folder))
+        except (whoosh_index.EmptyIndexError, OSError, EOFError, ValueError) as exc:
+            raise IndexUnavailable(
+                N_(
+                    "the index in {path} cannot be opened ({reason}): "
+                    "run 'archive index --rebuild' to rebuild it from the corpus"
+                ),
+                path=str(folder),
+                reason=str(exc),
+            ) from None
+
+    def state(self, include_restricted: bool = False) -> tuple:
+        """Changes whenever a commit or a rebuild changes what a searcher would see."""
+        folder = self._require()
+        parts = PARTS if include_restricted else ("public",)
+        return (folder.name, *(_latest_generation(folder / part) for part in parts))
+
+    # --- Locking -------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the archive's writer lock, waiting up to `write_timeout` seconds."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle = open(self.root / _LOCK, "a+")  # noqa: SIM115 - held for the block
+        try:
+            deadline = time.monotonic() + self.write_timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise IndexUnavailable(
+                            N_(
+                                "the index is being written by another process; waited "
+                                "{seconds} s for {path}, try again later"
+                            ),
+                            seconds=f"{self.write_timeout:g}",
+                            path=str(self.root / _LOCK),
+                        ) from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            handle.close()  # closing releases the lock
+
+    # --- Reading -------------------------------------------------------------
+
+    def indexed(self) -> dict[str, tuple[str, str, str]]:
+        """path -> (id, content hash, part) of every indexed document."""
+        found = {}
+        for part in PARTS:
+            with self.open(part).reader() as reader:
+                for stored in reader.all_stored_fields():
+                    found[stored["meta"]["path"]] = (stored["meta"]["id"], stored["hash"], part)
+        return found
+
+    def open_searcher(self, include_restricted: bool = False) -> Searcher:
+        """A searcher over the public part, or over both parts for archivists.
+
+        A reader opening while a commit replaces the table of contents can
+        see it vanish; opening is tried once more before giving up.
+        """
+        for attempt in (1, 2):
+            try:
+                return self._open_searcher(include_restricted)
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise IndexUnavailable(
+                        N_("the index changed while it was being opened; try again")
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def _open_searcher(self, include_restricted: bool) -> Searcher:
+        public = self.open("public")
+        if not include_restricted:
+            return public.searcher()
+        leaves = []
+        for part in PARTS:
+            reader = (public if part == "public" else self.open(part)).reader()
+            leaves.extend(leaf for leaf, _ in reader.leaf_readers())
+        return Searcher(MultiReader(leaves))
+
+    # --- Writing -------------------------------------------------------------
+
+    def update(self, corpus: Corpus) -> IndexReport:
+        """Bring the index up to date with the corpus (builds it if missing)."""
+        with self.write_lock():
+            if not self.exists():
+                return self._rebuild(corpus)
+            return self._update(corpus, self._require())
+
+    def rebuild(self, corpus: Corpus) -> IndexReport:
+        """Build a fresh generation from the corpus alone and switch to it."""
+        with self.write_lock():
+            return self._rebuild(corpus)
+
+    def add(self, corpus: Corpus, documents: Iterable[Document]) -> None:
+        """Index documents just written to the corpus (replacing older versions)."""
+        with self.write_lock():
+            if not self.exists():
+                self._rebuild(corpus)
+                return
+            items = []
+            for document in documents:
+                data = (corpus.root / document.path).read_bytes()
+                items.append((document, hash_bytes(data)))
+            self._write(self._require(), items, [d.path for d, _ in items])
+
+    def _update(self, corpus: Corpus, folder: Path) -> IndexReport:
+        report = IndexReport()
+        indexed = self.indexed()
+        to_add: list[tuple[Document, str]] = []
+        to_delete: list[str] = []
+        seen_ids: dict[str, str] = {}
+        for path, document, digest, problems in _scan(corpus):
+            relpath = os.path.relpath(path, corpus.root)
+            previous = indexed.pop(relpath, None)
+            report.problems.extend(problems)
+            if document is not None and document.id in seen_ids:
+                report.problems.append(
+                    Problem(
+                        corpus.display(path), "id", f"duplicate id, also in {seen_ids[document.id]}"
+                    )
+                )
+                document = None
+            if document is not None:
+                seen_ids[document.id] = corpus.display(path)
+            if previous and previous[1] == digest and document is not None:
+                report.unchanged += 1
+                continue
+            if previous:
+                to_delete.append(relpath)
+            if document is None:
+                if previous:
+                    report.deleted.append(previous[0])
+                continue
+            to_add.append((document, digest))
+            (report.changed if previous else report.added).append(document.id)
+        for relpath, (doc_id, _, _) in indexed.items():
+            to_delete.append(relpath)
+            report.deleted.append(doc_id)
+        if to_add or to_delete:
+            self._write(folder, to_add, to_delete)
+        return report
+
+    def _rebuild(self, corpus: Corpus) -> IndexReport:
+        report = IndexReport()
+        name = f"g{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+        folder = self.root / name
+        schema = build_schema()
+        try:
+            for part in PARTS:
+                (folder / part).mkdir(parents=True)
+                whoosh_index.create_in(str(folder / part), schema)
+            items = []
+            seen_ids: dict[str, str] = {}
+            for path, document, digest, problems in _scan(corpus):
+                report.problems.extend(problems)
+                if document is None:
+                    continue
+                if document.id in seen_ids:
+                    report.problems.append(
+                        Problem(
+                            corpus.display(path),
+                            "id",
+                            f"duplicate id, also in {seen_ids[document.id]}",
+                        )
+                    )
+                    continue
+                seen_ids[document.id] = corpus.display(path)
+                items.append((document, digest))
+                report.added.append(document.id)
+            self._write(folder, items, [])
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        previous = self.generation()
+        write_atomic(self.root / _CURRENT, f"{name}\n".encode("ascii"))
+        self._remove_old_generations(keep={name, previous.name if previous else name})
+        return report
+
+    def _remove_old_generations(self, keep: set[str]) -> None:
+        # The generation just replaced is kept: searchers opened on it may
+        # still read its files. Anything older goes.
+        for child in self.root.iterdir():
+            if child.is_dir() and child.name.startswith("g") and child.name not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def _write(self, folder: Path, items: list[tuple[Document, str]], delete: list[str]) -> None:
+        writers = {}
+        try:
+            for part in PARTS:
+                ix = whoosh_index.open_dir(str(folder / part))
+                writers[part] = ix.writer(timeout=self.write_timeout, compound=False)
+            for path in delete:
+                for writer in writers.values():
+                    writer.delete_by_term("path", path)
+            for document, digest in items:
+                writers[part_of(document)].add_document(**document_to_fields(document, digest))
+        except BaseException:
+            for writer in writers.values():
+                writer.cancel()
+            raise
+        for writer in writers.values():
+            writer.commit(mergetype=merge_deletions)
+
+
+def _latest_generation(folder: Path) -> int:
+    """The number of the newest table of contents (``_MAIN_<n>.toc``) in a Whoosh folder."""
+    latest = -1
+    for name in os.listdir(folder):
+        if name.startswith("_MAIN_") and name.endswith(".toc"):
+            with contextlib.suppress(ValueError):
+                latest = max(latest, int(name[6:-4]))
+    return latest
+
+
+def _scan(corpus: Corpus):
+    """(path, document or None, content hash, problems) for every corpus file."""
+    for path in corpus.paths():
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            yield (
+                path,
+                None,
+                "",
+                [Problem(corpus.display(path), "file", exc.strerror or "unreadable")],
+            )
+            continue
+        document, problems = corpus.parse(path, data)
+        yield path, document, hash_bytes(data), problems

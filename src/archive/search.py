@@ -1,0 +1,922 @@
+"""The search service: the one way the CLI, the web pages and the API search.
+
+`SearchService.search` takes a query string and plain filter values and
+returns a `SearchResult` of plain data: hits with snippets, facet counts with
+labels in the reader's language, recognised entities, a spelling suggestion
+and messages about anything in the query that was ignored. Nothing here reads
+a web request, and nothing outside this module builds a Whoosh query.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.dates import get_month_names
+from whoosh import query as wq
+from whoosh.matching import ListMatcher, NullMatcher
+
+from . import facets as facet_data
+from .analysis import EXACT, PARAGRAPH_GAP, exact_terms, query_terms, terms_of, word_matches
+from .config import DEFAULTS
+from .corpus import Corpus, parse_date
+from .document import LANGUAGES, TYPES, Document, date_key
+from .errors import ArchiveError, NotFound
+from .i18n import N_, gettext, language_name
+from .indexing import Index
+from .query import (
+    And,
+    DateRange,
+    Field,
+    Message,
+    Near,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Word,
+    parse,
+)
+from .registry import MAX_NAME_WORDS, Entity, Registry
+from .snippets import MatchTerms, Snippet, make_snippet
+
+SORTS = ("relevance", "date", "date-asc")
+#: A prefix matching more index terms than this is refused with a message.
+MAX_PREFIX_TERMS = 2000
+MIN_PREFIX_LENGTH = 2
+
+TYPE_LABELS = {"letter": N_("Letter"), "statement": N_("Statement"), "case": N_("Case summary")}
+#: Words that name a document type in a query (type:lettre, نوع:رسالة).
+TYPE_ALIASES = {
+    "letter": ("letter", "letters", "lettre", "lettres", "رسالة", "رسائل", "خطاب"),
+    "statement": ("statement", "statements", "déclaration", "communiqué", "بيان", "بيانات"),
+    "case": ("case", "cases", "affaire", "affaires", "cas", "قضية", "قضايا", "ملخص"),
+}
+
+
+# --- Plain data returned to callers ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Facet selections and a date range; values within a facet are OR-ed."""
+
+    countries: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()
+    date_from: str = ""
+    date_to: str = ""
+
+    def selected(self) -> dict[str, tuple[str, ...]]:
+        """Facet name -> selected values, for the facets that have a selection."""
+        pairs = {
+            "country": self.countries,
+            "organisation": self.organisations,
+            "type": self.types,
+            "language": self.languages,
+            "year": self.years,
+            "month": self.months,
+        }
+        return {k: v for k, v in pairs.items() if v}
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+    def to_json(self) -> dict:
+        return {
+            "value": self.value,
+            "label": self.label,
+            "count": self.count,
+            "selected": self.selected,
+        }
+
+
+@dataclass(frozen=True)
+class Translation:
+    id: str
+    language: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    date: str
+    type: str
+    language: str
+    countries: tuple[str, ...]
+    organisations: tuple[str, ...]
+    people: tuple[str, ...]
+    score: float
+    snippet: Snippet
+    translations: tuple[Translation, ...] = ()
+    access: str = "public"
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date,
+            "type": self.type,
+            "language": self.language,
+            "countries": list(self.countries),
+            "organisations": list(self.organisations),
+            "people": list(self.people),
+            "score": round(self.score, 4),
+            "snippet": self.snippet.to_json(),
+            "translations": [t.__dict__ for t in self.translations],
+            "access": self.access,
+        }
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """Words of the query read as a country, organisation or person."""
+
+    words: str
+    kind: str
+    id: str
+    label: str
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    page: int = 1
+    page_size: int = 10
+    sort: str = "relevance"
+    recognised: list[Recognised] = field(default_factory=list)
+    suggestion: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "page_size": self.page_size,
+            "pages": self.pages,
+            "sort": self.sort,
+            "hits": [h.to_json() for h in self.hits],
+            "facets": {name: [v.to_json() for v in values] for name, values in self.facets.items()},
+            "recognised": [r.to_json() for r in self.recognised],
+            "suggestion": self.suggestion,
+            "messages": self.messages,
+        }
+
+
+# --- Queries Whoosh does not have -------------------------------------------------
+
+
+class PrefixSet(wq.Query):
+    """Documents with any exact-field word starting with `prefix`, unscored.
+
+    One sorted list per segment instead of an OR of thousands of term
+    matchers; the caller has already checked the expansion is bounded.
+    """
+
+    def __init__(self, fieldname: str, prefix: str, boost: float = 1.0):
+        self.fieldname, self.prefix, self.boost = fieldname, prefix, boost
+
+    def __repr__(self) -> str:
+        return f"PrefixSet({self.fieldname!r}, {self.prefix!r})"
+
+    def __eq__(self, other) -> bool:
+        return type(other) is PrefixSet and (other.fieldname, other.prefix) == (
+            self.fieldname,
+            self.prefix,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.prefix))
+
+    def field(self):
+        return self.fieldname
+
+    def estimate_size(self, ixreader) -> int:
+        return ixreader.doc_count()
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        ids: set[int] = set()
+        for term in reader.expand_prefix(self.fieldname, self.prefix):
+            ids.update(reader.postings(self.fieldname, term).all_ids())
+        if not ids:
+            return NullMatcher()
+        return ListMatcher(sorted(ids), all_weights=self.boost)
+
+
+class SameParagraph(wq.spans.SpanNear):
+    """Both sides match inside one paragraph (positions share a bucket)."""
+
+    def __init__(self, a, b):
+        super().__init__(a, b, slop=PARAGRAPH_GAP, ordered=False)
+
+    def apply(self, fn):
+        return SameParagraph(fn(self.a), fn(self.b))
+
+    def matcher(self, searcher, context=None):
+        return SameParagraph.Matcher(
+            self.a.matcher(searcher, context), self.b.matcher(searcher, context)
+        )
+
+    class Matcher(wq.spans.SpanNear.SpanNearMatcher):
+        def __init__(self, a, b, **_):
+            super().__init__(a, b, slop=PARAGRAPH_GAP, ordered=False)
+
+        def copy(self):
+            return SameParagraph.Matcher(self.a.copy(), self.b.copy())
+
+        def _get_spans(self):
+            found = set()
+            bspans = self.b.spans()
+            for aspan in self.a.spans():
+                paragraph = aspan.start // PARAGRAPH_GAP
+                for bspan in bspans:
+                    if bspan.start // PARAGRAPH_GAP == paragraph:
+                        found.add(aspan.to(bspan))
+            return sorted(found)
+
+
+# --- Compiling a parsed query ------------------------------------------------------
+
+
+@dataclass
+class Compiled:
+    query: wq.Query | None  # None: every document
+    terms: MatchTerms
+    recognised: list[tuple[str, Entity]]
+    messages: list[Message]
+    words: list[str]  # plain words, for spelling suggestions
+
+
+class Compiler:
+    """Turns a query tree into a Whoosh query, reading names from the registry."""
+
+    def __init__(self, reader, registry: Registry, expand_entities: bool = True):
+        self.reader = reader
+        self.registry = registry
+        self.expand = expand_entities
+        self.terms = MatchTerms()
+        self.recognised: list[tuple[str, Entity]] = []
+        self.messages: list[Message] = []
+        self.words: list[str] = []
+
+    def compile(self, tree) -> Compiled:
+        query = self.node(tree) if tree is not None else None
+        return Compiled(query, self.terms, self.recognised, self.messages, self.words)
+
+    def node(self, node) -> wq.Query | None:
+        if isinstance(node, Word):
+            return self.sequence([node])
+        if isinstance(node, And):
+            return self.conjunction(node.nodes)
+        if isinstance(node, Or):
+            parts = [q for q in (self.node(n) for n in node.nodes) if q is not None]
+            return _or(parts)
+        if isinstance(node, Not):
+            inner = self.node_without_terms(node.node)
+            return None if inner is None else wq.AndNot(wq.Every(), inner)
+        if isinstance(node, Phrase):
+            return self.phrase(node.text, node.slop)
+        if isinstance(node, Prefix):
+            return self.prefix(node.text)
+        if isinstance(node, Field):
+            return self.field(node)
+        if isinstance(node, DateRange):
+            return self.date_range(node)
+        if isinstance(node, Near):
+            return self.near(node)
+        return None
+
+    def node_without_terms(self, node) -> wq.Query | None:
+        # Excluded words must not be highlighted or suggested.
+        saved = self.terms, self.words, self.expand
+        self.terms, self.words, self.expand = MatchTerms(), [], False
+        try:
+            return self.node(node)
+        finally:
+            self.terms, self.words, self.expand = saved
+
+    def conjunction(self, nodes) -> wq.Query | None:
+        positive: list[wq.Query] = []
+        negative: list[wq.Query] = []
+        run: list[Word] = []
+        for node in [*nodes, None]:
+            if isinstance(node, Word):
+                run.append(node)
+                continue
+            if run:
+                found = self.sequence(run)
+                if found is not None:
+                    positive.append(found)
+                run = []
+            if node is None:
+                break
+            if isinstance(node, Not):
+                inner = self.node_without_terms(node.node)
+                if inner is not None:
+                    negative.append(inner)
+            else:
+                found = self.node(node)
+                if found is not None:
+                    positive.append(found)
+        if not positive and not negative:
+            return None
+        query = wq.And(positive) if len(positive) > 1 else (positive[0] if positive else wq.Every())
+        if negative:
+            query = wq.AndNot(query, _or(negative))
+        return query
+
+    def sequence(self, words: list[Word]) -> wq.Query | None:
+        """Consecutive plain words: entity names are recognised, the rest AND-ed."""
+        parts: list[wq.Query] = []
+        texts = [w.text for w in words]
+        i = 0
+        while i < len(texts):
+            entities: list[Entity] = []
+            length = 0
+            if self.expand:
+                for length in range(min(MAX_NAME_WORDS, len(texts) - i), 0, -1):
+                    entities = self.registry.names.lookup(texts[i : i + length])
+                    if entities:
+                        break
+            if entities:
+                span = texts[i : i + length]
+                literal = self.words_query(span)
+                parts.append(_or([q for q in [literal] if q] + [self.entity(e) for e in entities]))
+                for entity in entities:
+                    self.recognised.append((" ".join(span), entity))
+                i += length
+            else:
+                found = self.words_query(texts[i : i + 1])
+                if found is not None:
+                    parts.append(found)
+                i += 1
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    def words_query(self, texts: list[str]) -> wq.Query | None:
+        parts = []
+        for text in texts:
+            terms = query_terms(text)
+            if not terms:
+                continue
+            self.words.append(text)
+            self.terms.stemmed.update(terms)
+            parts.append(_or([wq.Term(f, t) for t in terms for f in ("title", "body")]))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    def entity(self, entity: Entity) -> wq.Query:
+        """Documents tagged with the entity, or naming it in any language."""
+        fieldname = {"country": "country", "organisation": "org", "person": "person"}[entity.kind]
+        parts: list[wq.Query] = [wq.Term(fieldname, entity.id)]
+        names = list(entity.all_names)
+        if entity.kind == "person":
+            names += [n.split()[-1] for n in entity.all_names if len(n.split()) > 1]
+        for name in dict.fromkeys(names):
+            words = [m.group() for m in word_matches(name)]
+            if len(words) == 1:
+                terms = query_terms(words[0])
+                self.terms.stemmed.update(terms)
+                parts.extend(wq.Term(f, t) for t in terms for f in ("title", "body"))
+            elif words:
+                exact = exact_terms(name)
+                self.terms.exact.update(exact)
+                parts.append(wq.Phrase(EXACT, exact))
+        return _or(parts)
+
+    def phrase(self, text: str, slop: int = 0) -> wq.Query | None:
+        terms = exact_terms(text)
+        if not terms:
+            return None
+        self.terms.exact.update(terms)
+        if len(terms) == 1:
+            return wq.Term(EXACT, terms[0])
+        if slop:
+            return wq.spans.SpanNear2([wq.Term(EXACT, t) for t in terms], slop=slop, ordered=False)
+        return wq.Phrase(EXACT, terms)
+
+    def prefix(self, text: str) -> wq.Query | None:
+        terms = terms_of(text, EXACT)
+        if len(terms) != 1:
+            return self.words_query([text])
+        prefix = terms[0]
+        if len(prefix) < MIN_PREFIX_LENGTH:
+            self.messages.append(
+                Message(
+                    N_('"{prefix}*" is too short to search by prefix; add letters.'),
+                    {"prefix": text},
+                )
+            )
+            return None
+        expansions = 0
+        for _ in self.reader.expand_prefix(EXACT, prefix):
+            expansions += 1
+            if expansions > MAX_PREFIX_TERMS:
+                self.messages.append(
+                    Message(
+                        N_(
+                            'Too many words start with "{prefix}"; add letters to search by prefix.'
+                        ),
+                        {"prefix": text},
+                    )
+                )
+                return None
+        self.terms.prefixes.add(prefix)
+        return PrefixSet(EXACT, prefix)
+
+    def field(self, node: Field) -> wq.Query | None:
+        name, value = node.name, node.value
+        if name == "title":
+            terms = [t for w in word_matches(value) for t in query_terms(w.group())]
+            self.terms.stemmed.update(terms)
+            parts = [
+                _or([wq.Term("title", t) for t in query_terms(w.group())])
+                for w in word_matches(value)
+            ]
+            parts = [p for p in parts if p is not None]
+            return wq.And(parts) if len(parts) > 1 else (parts[0] if parts else None)
+        if name in ("country", "org", "person"):
+            kind = {"country": "country", "org": "organisation", "person": "person"}[name]
+            entities = self.resolve(kind, value)
+            if not entities:
+                self.messages.append(
+                    Message(
+                        N_('No {kind} is called "{value}"; that condition was ignored.'),
+                        {"kind": kind, "value": value},
+                    )
+                )
+                return None
+            return _or([wq.Term(name, e.id) for e in entities])
+        if name == "type":
+            folded = value.casefold()
+            found = [t for t, aliases in TYPE_ALIASES.items() if folded in aliases]
+            if not found:
+                self.messages.append(
+                    Message(N_('Unknown document type "{value}" was ignored.'), {"value": value})
+                )
+                return None
+            return wq.Term("type", found[0])
+        if name == "lang":
+            code = resolve_language(value)
+            if code is None:
+                self.messages.append(
+                    Message(N_('Unknown language "{value}" was ignored.'), {"value": value})
+                )
+                return None
+            return wq.Term("lang", code)
+        return None
+
+    def resolve(self, kind: str, value: str) -> list[Entity]:
+        entities = self.registry.by_kind(kind)
+        exact = entities.get(value) or entities.get(value.upper() if kind == "country" else value)
+        if exact:
+            return [exact]
+        return self.registry.names.find(value, kind)
+
+    def date_range(self, node: DateRange) -> wq.Query | None:
+        try:
+            low, high = date_bounds(node.start, node.end)
+        except ArchiveError:
+            self.messages.append(
+                Message(
+                    N_(
+                        '"{value}" is not a date (write 2021, 2021-07 or 2021-07-26); '
+                        "it was ignored."
+                    ),
+                    {"value": node.start or node.end},
+                )
+            )
+            return None
+        return wq.NumericRange("date", low, high)
+
+    def near(self, node: Near) -> wq.Query | None:
+        left, right = self.span(node.left), self.span(node.right)
+        if left is None or right is None:
+            self.messages.append(
+                Message(N_("NEAR works between words, phrases and prefixes; it was read as AND."))
+            )
+            return self.conjunction((node.left, node.right))
+        if node.paragraph:
+            return SameParagraph(left, right)
+        return wq.spans.SpanNear(left, right, slop=max(1, node.distance), ordered=False)
+
+    def span(self, node) -> wq.Query | None:
+        """A positional query on the exact field for a NEAR operand."""
+        if isinstance(node, Word):
+            terms = exact_terms(node.text)
+            self.words.append(node.text)
+        elif isinstance(node, Phrase):
+            terms = exact_terms(node.text)
+        elif isinstance(node, Or):
+            parts = [self.span(n) for n in node.nodes]
+            if any(p is None for p in parts):
+                return None
+            return wq.spans.SpanOr(parts)
+        elif isinstance(node, Prefix):
+            terms = terms_of(node.text, EXACT)
+            if len(terms) != 1 or len(terms[0]) < MIN_PREFIX_LENGTH:
+                return None
+            found = []
+            for found_term in self.reader.expand_prefix(EXACT, terms[0]):
+                found.append(wq.Term(EXACT, found_term.decode("utf-8")))
+                if len(found) > 200:
+                    return None
+            self.terms.prefixes.add(terms[0])
+            return wq.spans.SpanOr(found) if found else wq.NullQuery
+        else:
+            return None
+        if not terms:
+            return None
+        self.terms.exact.update(terms)
+        if len(terms) == 1:
+            return wq.Term(EXACT, terms[0])
+        return wq.spans.SpanNear2([wq.Term(EXACT, t) for t in terms], slop=1, ordered=True)
+
+
+def _or(parts: list) -> wq.Query | None:
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def resolve_language(value: str) -> str | None:
+    """A language code from a code or a name in any interface language."""
+    folded = value.strip().casefold()
+    for code in LANGUAGES:
+        names = {code} | {language_name(code, locale).casefold() for locale in LANGUAGES}
+        if folded in names:
+            return code
+    return None
+
+
+def date_bounds(start: str, end: str) -> tuple[int, int]:
+    """Inclusive date keys for a range of (possibly partial) ISO dates."""
+    low, high = 0, 99999999
+    if start:
+        value, reason = parse_date(start)
+        if value is None:
+            raise ArchiveError("{reason}", reason=reason)
+        low = date_key(value)
+    if end:
+        value, reason = parse_date(end)
+        if value is None:
+            raise ArchiveError("{reason}", reason=reason)
+        key = date_key(value)
+        # A year or month reaches to its last day.
+        high = key + (9999 if len(value) == 4 else 99 if len(value) == 7 else 0)
+    return low, high
+
+
+# --- The service ---------------------------------------------------------------------
+
+
+class SearchService:
+    """Searches one archive home. Safe to share between threads."""
+
+    def __init__(self, home: Path, registry: Registry | None = None):
+        self.home = Path(home)
+        self.corpus = Corpus(self.home)
+        self.index = Index(self.home)
+        self._registry = registry
+        self._local = threading.local()
+        self._documents: OrderedDict[tuple[str, str], Document] = OrderedDict()
+        self._documents_lock = threading.Lock()
+        self._open: list = []  # every searcher opened, so that close() can close them
+        self._open_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close every searcher this service opened, in any thread."""
+        with self._open_lock:
+            for searcher in self._open:
+                searcher.close()
+            self._open.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> SearchService:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = self.corpus.registry
+        return self._registry
+
+    # --- Searchers -----------------------------------------------------------
+
+    def searcher(self, include_restricted: bool = False):
+        """This thread's searcher, reopened when the index has changed.
+
+        Searchers are never shared between threads and never refreshed in
+        place: a changed index gets a new searcher.
+        """
+        cache = getattr(self._local, "searchers", None)
+        if cache is None:
+            cache = self._local.searchers = {}
+        state = self.index.state(include_restricted)
+        found = cache.get(include_restricted)
+        if found is not None and found[0] == state:
+            return found[1]
+        searcher = self.index.open_searcher(include_restricted)
+        with self._open_lock:
+            if found is not None:
+                found[1].close()
+                self._open.remove(found[1])
+            self._open.append(searcher)
+        cache[include_restricted] = (state, searcher)
+        facet_data.forget_segments(
+            facet_data.segment_key(r) for r, _ in searcher.reader().leaf_readers()
+        )
+        return searcher
+
+    # --- Searching -------------------------------------------------------------
+
+    def search(
+        self,
+        query: str = "",
+        filters: Filters | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        page_size: int | None = None,
+        locale: str = "en",
+        include_restricted: bool = False,
+        literal: bool = False,
+    ) -> SearchResult:
+        filters = filters or Filters()
+        self.validate(filters, sort, page, page_size)
+        page_size = page_size or DEFAULTS["PAGE_SIZE"]
+        searcher = self.searcher(include_restricted)
+        parsed = parse(query)
+        compiled = Compiler(searcher.reader(), self.registry, not literal).compile(parsed.tree)
+        messages = [*parsed.messages, *compiled.messages]
+        if parsed.tree is not None and compiled.query is None and not compiled.messages:
+            messages.append(
+                Message(N_("The query had only very common words; showing all documents."))
+            )
+
+        matches = _collect(searcher, compiled.query)
+        low, high = date_bounds(filters.date_from, filters.date_to)
+        if filters.date_from or filters.date_to:
+            matches = [m for m in matches if low <= m[0].dates[m[1]] <= high]
+        selected = filters.selected()
+        results, counts = _filter_and_count(matches, selected)
+
+        top = _rank(results, sort, page * page_size)[(page - 1) * page_size :]
+        hits = [self._hit(searcher, m, compiled.terms, locale) for m in top]
+        return SearchResult(
+            query=query,
+            total=len(results),
+            hits=hits,
+            facets=self._facets(counts, selected, locale),
+            page=page,
+            page_size=page_size,
+            sort=sort,
+            recognised=[
+                Recognised(words, e.kind, e.id, e.label(locale)) for words, e in compiled.recognised
+            ],
+            suggestion=None,
+            messages=[gettext(m.template, locale, **m.params) for m in messages],
+        )
+
+    def validate(self, filters: Filters, sort: str, page: int, page_size: int | None) -> None:
+        """Raise `ArchiveError` naming the first unknown filter value or bad parameter."""
+        checks = (
+            ("country", filters.countries, self.registry.countries),
+            ("org", filters.organisations, self.registry.organisations),
+            ("type", filters.types, TYPES),
+            ("lang", filters.languages, LANGUAGES),
+        )
+        for name, values, known in checks:
+            for value in values:
+                if value not in known:
+                    raise ArchiveError(
+                        N_("{name}: unknown value {value!r}"), name=name, value=value
+                    )
+        for value in filters.years:
+            if not (len(value) == 4 and value.isdigit()):
+                raise ArchiveError(N_("year: {value!r} is not a year"), value=value)
+        for value in filters.months:
+            if parse_date(value)[0] is None or len(value) != 7:
+                raise ArchiveError(N_("month: {value!r} is not a month (YYYY-MM)"), value=value)
+        for name, value in (("from", filters.date_from), ("to", filters.date_to)):
+            if value and parse_date(value)[0] is None:
+                raise ArchiveError(
+                    N_("{name}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"),
+                    name=name,
+                    value=value,
+                )
+        if sort not in SORTS:
+            raise ArchiveError(N_("sort: must be one of {choices}"), choices=", ".join(SORTS))
+        if page < 1:
+            raise ArchiveError(N_("page: must be 1 or more"))
+        if page_size is not None and not 1 <= page_size <= DEFAULTS["MAX_PAGE_SIZE"]:
+            raise ArchiveError(
+                N_("page size: must be between 1 and {limit}"), limit=DEFAULTS["MAX_PAGE_SIZE"]
+            )
+
+    # --- Documents -----------------------------------------------------------------
+
+    def document(self, doc_id: str, include_restricted: bool = False) -> Document:
+        """A document by id, read from the corpus; `NotFound` if it is not visible."""
+        searcher = self.searcher(include_restricted)
+        stored = searcher.document(id=doc_id)
+        if stored is None:
+            raise NotFound(N_("no document with id {id!r}"), id=doc_id)
+        return self._read(stored["meta"]["path"], stored["hash"])
+
+    def _read(self, path: str, content_hash: str) -> Document:
+        key = (path, content_hash)
+        with self._documents_lock:
+            found = self._documents.get(key)
+            if found is not None:
+                self._documents.move_to_end(key)
+                return found
+        document = self.corpus.read(self.corpus.root / path)
+        with self._documents_lock:
+            self._documents[key] = document
+            while len(self._documents) > 256:
+                self._documents.popitem(last=False)
+        return document
+
+    def _hit(self, searcher, match, terms: MatchTerms, locale: str) -> Hit:
+        _, _, docnum, score = match
+        stored = searcher.stored_fields(docnum)
+        meta = stored["meta"]
+        try:
+            document = self._read(meta["path"], stored["hash"])
+            snippet = make_snippet(document, terms)
+        except ArchiveError:
+            snippet = Snippet("")
+        return Hit(
+            id=meta["id"],
+            title=meta["title"],
+            date=meta["date"],
+            type=meta["type"],
+            language=meta["language"],
+            countries=tuple(meta["countries"]),
+            organisations=tuple(meta["organisations"]),
+            people=tuple(meta["people"]),
+            score=score,
+            snippet=snippet,
+            translations=self._translations(searcher, meta["translations"], locale),
+            access=meta["access"],
+        )
+
+    def _translations(self, searcher, ids, locale: str) -> tuple[Translation, ...]:
+        found = []
+        for other_id in ids:
+            stored = searcher.document(id=other_id)
+            if stored is not None:
+                meta = stored["meta"]
+                found.append(Translation(meta["id"], meta["language"], meta["title"]))
+        found.sort(key=lambda t: (t.language != locale, LANGUAGES.index(t.language)))
+        return tuple(found)
+
+    # --- Facets ----------------------------------------------------------------------
+
+    def _facets(self, counts, selected, locale: str) -> dict[str, list[FacetValue]]:
+        shown = list(facet_data.FACETS)
+        if len(selected.get("year", ())) == 1:
+            shown.append("month")
+        facets = {}
+        for name in shown:
+            counter = counts.get(name, {})
+            chosen = set(selected.get(name, ()))
+            values = set(counter) | chosen
+            if name == "month":
+                year = selected["year"][0]
+                values = {v for v in values if v.startswith(year)}
+            items = [
+                FacetValue(v, self.facet_label(name, v, locale), counter.get(v, 0), v in chosen)
+                for v in values
+            ]
+            facets[name] = _order_facet(name, items)
+        return facets
+
+    def facet_label(self, facet: str, value: str, locale: str) -> str:
+        if facet == "country":
+            return self.registry.label("country", value, locale)
+        if facet == "organisation":
+            return self.registry.label("organisation", value, locale)
+        if facet == "type":
+            return gettext(TYPE_LABELS[value], locale) if value in TYPE_LABELS else value
+        if facet == "language":
+            return language_name(value, locale)
+        if facet == "month":
+            year, month = value.split("-")
+            if month == "00":
+                return gettext("Month unknown", locale)
+            return f"{get_month_names('wide', locale=locale)[int(month)]} {year}"
+        return value
+
+
+def _order_facet(name: str, items: list[FacetValue]) -> list[FacetValue]:
+    if name == "year":
+        return sorted(items, key=lambda v: v.value, reverse=True)
+    if name == "month":
+        return sorted(items, key=lambda v: v.value)
+    if name == "type":
+        return sorted(items, key=lambda v: TYPES.index(v.value) if v.value in TYPES else 99)
+    return sorted(items, key=lambda v: (-v.count, v.label.casefold()))
+
+
+# --- Matching, filtering, ranking ------------------------------------------------------
+
+#: A match: (segment facets, local docnum, global docnum, score).
+Match = tuple
+
+
+def _collect(searcher, query: wq.Query | None) -> list[Match]:
+    """Every matching document with its score.
+
+    Matchers are stepped one document at a time without block-quality
+    skipping, which is where Whoosh 2.7.4 can loop forever on some OR
+    queries (upstream issue #446); facets need the full set anyway.
+    """
+    matches: list[Match] = []
+    context = searcher.context()
+    for subsearcher, offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        columns = facet_data.segment_facets(reader)
+        if query is None:
+            matches.extend((columns, d, d + offset, 0.0) for d in reader.all_doc_ids())
+            continue
+        matcher = query.matcher(subsearcher, context)
+        append = matches.append
+        while matcher.is_active():
+            docnum = matcher.id()
+            append((columns, docnum, docnum + offset, matcher.score()))
+            matcher.next()
+    return matches
+
+
+def _filter_and_count(matches: list[Match], selected: dict[str, tuple[str, ...]]):
+    """The matches passing every facet selection, and counts per facet.
+
+    A facet's counts apply the other facets' selections but not its own, so
+    a reader can widen a selection as well as narrow it.
+    """
+    chosen = {name: set(values) for name, values in selected.items()}
+    counts = {name: {} for name in (*facet_data.FACETS, "month")}
+    results = []
+    for match in matches:
+        columns, docnum = match[0], match[1]
+        failed = None
+        failures = 0
+        for name, values in chosen.items():
+            if values.isdisjoint(columns.of(name, docnum)):
+                failures += 1
+                failed = name
+                if failures > 1:
+                    break
+        if failures > 1:
+            continue
+        names = (*facet_data.FACETS, "month") if failures == 0 else (failed,)
+        for name in names:
+            counter = counts[name]
+            for value in columns.of(name, docnum):
+                counter[value] = counter.get(value, 0) + 1
+        if failures == 0:
+            results.append(match)
+    return results, counts
+
+
+def _rank(matches: list[Match], sort: str, limit: int) -> list[Match]:
+    """The first `limit` matches in `sort` order; ties go to the newer, then by id."""
+    if sort == "date":
+        key = lambda m: (-m[0].dates[m[1]], m[0].ids[m[1]])  # noqa: E731
+    elif sort == "date-asc":
+        key = lambda m: (m[0].dates[m[1]], m[0].ids[m[1]])  # noqa: E731
+    else:
+        key = lambda m: (-m[3], -m[0].dates[m[1]], m[0].ids[m[1]])  # noqa: E731
+    return heapq.nsmallest(limit, matches, key=key)

@@ -1,0 +1,220 @@
+"""The index follows the corpus: incremental updates, rebuilds, locking, restricted separation."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import pytest
+
+from archive.corpus import Corpus
+from archive.errors import IndexUnavailable
+from archive.indexing import Index
+from archive.search import SearchService
+
+from .conftest import write_doc
+
+NEW = """---
+id: new-statement
+title: Statement on blogger arrests
+type: statement
+language: en
+date: 2022-01-10
+countries: [TN]
+---
+Three bloggers were arrested for a zanzibarian post.
+"""
+
+SECRET = """---
+id: protected-case
+title: Protected witness case in Egypt
+type: case
+language: en
+date: 2021-08-01
+countries: [EG]
+organisations: [gchr]
+subject: jamal-khashoggi
+status: detained
+access: restricted
+---
+The witness quuxwitness spoke to journalists in Egypt about spyware.
+"""
+
+
+def ids(service, query: str, **kwargs) -> set[str]:
+    """Ids found by a search; `service` may be a home folder (a service is opened and closed)."""
+    if not isinstance(service, SearchService):
+        with SearchService(service) as opened:
+            return ids(opened, query, **kwargs)
+    return {h.id for h in service.search(query, page_size=100, **kwargs).hits}
+
+
+def update(home):
+    return Index(home).update(Corpus(home))
+
+
+def test_update_builds_a_missing_index(sample_home):
+    report = update(sample_home)
+    assert len(report.added) == 5
+    assert ids(sample_home, "Raissouni") >= {"raissouni-case-en", "raissouni-case-ar"}
+
+
+def test_update_follows_added_changed_and_deleted_files(indexed_home, service):
+    assert ids(service, "zanzibarian") == set()
+
+    path = write_doc(indexed_home, "statement/2022/new-statement.md", NEW)
+    report = update(indexed_home)
+    assert (report.added, report.changed, report.deleted, report.unchanged) == (
+        ["new-statement"],
+        [],
+        [],
+        5,
+    )
+    assert ids(service, "zanzibarian") == {"new-statement"}
+
+    path.write_text(NEW.replace("zanzibarian", "quokkaesque"), encoding="utf-8")
+    report = update(indexed_home)
+    assert report.changed == ["new-statement"]
+    assert ids(service, "zanzibarian") == set()
+    assert ids(service, "quokkaesque") == {"new-statement"}
+
+    path.unlink()
+    report = update(indexed_home)
+    assert report.deleted == ["new-statement"]
+    assert ids(service, "quokkaesque") == set()
+    assert update(indexed_home).unchanged == 5
+
+
+def test_a_broken_file_is_reported_and_left_out(indexed_home):
+    write_doc(
+        indexed_home, "statement/2022/broken.md", NEW.replace("type: statement", "type: memo")
+    )
+    report = update(indexed_home)
+    assert report.added == []
+    assert any("broken.md: type:" in str(p) for p in report.problems)
+
+
+def test_rebuild_gives_the_same_index_as_incremental_updates(indexed_home, service):
+    write_doc(indexed_home, "statement/2022/new-statement.md", NEW)
+    (indexed_home / "corpus" / "statement" / "2020" / "egypt-detention-statement-en.md").unlink()
+    raissouni = indexed_home / "corpus" / "case" / "2021" / "raissouni-case-en.md"
+    raissouni.write_text(
+        raissouni.read_text(encoding="utf-8") + "\nAppeal pending.\n", encoding="utf-8"
+    )
+    update(indexed_home)
+    index = Index(indexed_home)
+    incremental = index.indexed()
+    queries = ("", "Egypt", "appeal", "مصر", "five years")
+    before = [service.search(q, page_size=100).to_json() for q in queries]
+
+    index.rebuild(Corpus(indexed_home))
+    assert index.indexed() == incremental
+    after = [service.search(q, page_size=100).to_json() for q in queries]
+    # Whoosh stores field lengths in one lossy byte per document, so merged
+    # segments can shift BM25's average length slightly: scores agree to 1%.
+    for old, new in zip(before, after, strict=True):
+        assert [h.pop("score") for h in new["hits"]] == pytest.approx(
+            [h.pop("score") for h in old["hits"]], rel=0.01
+        )
+        assert new == old
+
+
+def test_rebuild_swaps_generations_and_keeps_only_the_previous_one(indexed_home):
+    index = Index(indexed_home)
+    first = index.generation()
+    index.rebuild(Corpus(indexed_home))
+    second = index.generation()
+    index.rebuild(Corpus(indexed_home))
+    third = index.generation()
+    assert len({first, second, third}) == 3
+    assert not first.exists() and second.exists() and third.exists()
+
+
+def test_a_failed_rebuild_leaves_the_live_index_alone(indexed_home, monkeypatch):
+    index = Index(indexed_home)
+    live = index.generation()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Index, "_write", explode)
+    with pytest.raises(RuntimeError):
+        index.rebuild(Corpus(indexed_home))
+    assert index.generation() == live
+    assert [p.name for p in index.root.iterdir() if p.name.startswith("g")] == [live.name]
+    assert ids(indexed_home, "Raissouni")
+
+
+def test_missing_index_is_a_clear_error(sample_home):
+    with pytest.raises(IndexUnavailable, match="no index in .*run 'archive index'"):
+        ids(sample_home, "x")
+
+
+def test_restricted_documents_stay_out_of_the_public_index(indexed_home, service):
+    write_doc(indexed_home, "case/2021/protected-case.md", SECRET)
+    update(indexed_home)
+    assert ids(service, "quuxwitness") == set()
+    assert ids(service, "quuxwitness", include_restricted=True) == {"protected-case"}
+    with Index(indexed_home).open("public").searcher() as searcher:
+        assert b"quuxwitness" not in set(searcher.reader().lexicon("exact"))
+
+
+def test_making_a_document_restricted_purges_its_words_from_the_public_index(indexed_home):
+    path = write_doc(
+        indexed_home, "case/2021/protected-case.md", SECRET.replace("access: restricted\n", "")
+    )
+    update(indexed_home)
+    public = Index(indexed_home).open("public")
+    with public.searcher() as searcher:
+        assert b"quuxwitness" in set(searcher.reader().lexicon("exact"))
+
+    path.write_text(SECRET, encoding="utf-8")
+    update(indexed_home)
+    with Index(indexed_home).open("public").searcher() as searcher:
+        reader = searcher.reader()
+        assert b"quuxwitness" not in set(reader.lexicon("exact"))
+        assert list(reader.expand_prefix("exact", "quux")) == []
+        assert searcher.doc_count_all() == searcher.doc_count() == 5
+
+
+def _hold_lock(home, ready, release):
+    with Index(home).write_lock():
+        ready.set()
+        release.wait(10)
+
+
+def test_a_second_writer_waits_then_gives_a_clear_message(indexed_home):
+    context = multiprocessing.get_context("spawn")
+    ready, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_lock, args=(indexed_home, ready, release))
+    holder.start()
+    try:
+        assert ready.wait(20)
+        started = time.monotonic()
+        with pytest.raises(IndexUnavailable, match="being written by another process"):
+            Index(indexed_home, write_timeout=0.5).update(Corpus(indexed_home))
+        assert 0.4 < time.monotonic() - started < 5
+    finally:
+        release.set()
+        holder.join(10)
+    assert update(indexed_home).unchanged == 5
+
+
+def test_a_killed_writer_leaves_no_stale_lock(indexed_home):
+    context = multiprocessing.get_context("spawn")
+    ready, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_lock, args=(indexed_home, ready, release))
+    holder.start()
+    assert ready.wait(20)
+    holder.kill()
+    holder.join(10)
+    assert Index(indexed_home, write_timeout=1).update(Corpus(indexed_home)).unchanged == 5
+
+
+def test_a_running_service_sees_new_documents_without_restarting(indexed_home, service):
+    assert ids(service, "zanzibarian") == set()
+    write_doc(indexed_home, "statement/2022/new-statement.md", NEW)
+    corpus = Corpus(indexed_home)
+    document = corpus.read(indexed_home / "corpus/statement/2022/new-statement.md")
+    Index(indexed_home).add(corpus, [document])
+    assert ids(service, "zanzibarian") == {"new-statement"}
