@@ -227,6 +227,7 @@ def document_json(document: Document) -> dict:
 @click.option(
     "--literal", is_flag=True, help="Do not expand names of countries, organisations, people."
 )
+@click.option("--locale", type=click.Choice(LOCALES), help="Language of labels and messages.")
 @click.pass_obj
 def search(
     obj: Context,
@@ -237,9 +238,12 @@ def search(
     sort: str,
     page: int,
     limit: int,
+    locale: str | None,
     **filters,
 ) -> None:
     """Search the archive."""
+    if locale:
+        obj.locale = _session["locale"] = locale
     with SearchService(obj.home) as service:
         result = service.search(
             query,
