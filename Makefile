@@ -39,6 +39,9 @@ index: $(BIN)/archive
 check: $(BIN)/archive
 	$(BIN)/archive check
 
+translations: $(BIN)/archive
+	$(BIN)/archive translate update
+
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests

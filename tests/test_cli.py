@@ -191,3 +191,12 @@ def test_the_installed_command_never_shows_a_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("archive: no index in")
     assert "Traceback" not in result.stderr
+
+
+def test_messages_follow_the_locale(run_cli, sample_home, indexed_home):
+    assert (
+        "5 documents vérifiés, aucun problème."
+        in run_cli("--locale", "fr", "check", home=sample_home).output
+    )
+    result = run_cli("--locale", "ar", "search", "x", "--country", "XX", home=indexed_home)
+    assert result.output.startswith("archive: country: قيمة غير معروفة 'XX'")

@@ -20,6 +20,7 @@ from .config import DEFAULTS, home_from_env
 from .corpus import Corpus, check_references, parse_date, parse_document, render_document
 from .document import FRONT_MATTER_FIELDS, LANGUAGES, TYPES, Document
 from .errors import ArchiveError
+from . import i18n
 from .i18n import LOCALES, N_, gettext, ngettext
 from .indexing import Index
 from .search import SORTS, Filters, SearchService
@@ -373,6 +374,24 @@ def slug(title: str, date: str, language: str) -> str:
     words = re.findall(r"[a-z0-9]+", ascii_title.lower())[:8]
     base = "-".join(words) or f"document-{date}"
     return f"{base}-{language}" if not words else base
+
+
+@cli.group()
+def translate() -> None:
+    """Maintain the message catalogues in translations/ (ar, en, fr)."""
+
+
+@translate.command("update")
+def translate_update() -> None:
+    """Extract messages from the code and templates into every .po file."""
+    i18n.update_catalogues()
+
+
+@translate.command("compile")
+def translate_compile() -> None:
+    """Compile the .po files to .mo (also done on first use)."""
+    for path in i18n.compile_catalogues(force=True):
+        click.echo(path)
 
 
 main = cli

@@ -10,6 +10,8 @@ a catalogue that carries it.
 
 from __future__ import annotations
 
+import contextlib
+import re
 import threading
 from functools import cache
 from pathlib import Path
@@ -62,6 +64,46 @@ def compile_catalogues(directory: Path = TRANSLATIONS_DIR, force: bool = False) 
             tmp.replace(mo_path)
             written.append(mo_path)
     return written
+
+
+def update_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
+    """Extract the messages of the code and templates and merge them into every catalogue.
+
+    New catalogues are created; the Arabic one gets the standard plural header.
+    """
+    from babel.messages.frontend import CommandLineInterface
+
+    def pybabel(*args: str) -> None:
+        CommandLineInterface().run(["pybabel", "-q", *args])
+
+    template = directory / f"{DOMAIN}.pot"
+    with contextlib.chdir(PROJECT_ROOT):
+        pybabel(
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "-k",
+            "lazy_gettext",
+            "--sort-by-file",
+            "--project",
+            "archive",
+            "--version",
+            "1",
+            "-o",
+            str(template),
+            ".",
+        )
+    for locale in LOCALES:
+        po_path = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        command = "update" if po_path.exists() else "init"
+        pybabel(command, "-i", str(template), "-d", str(directory), "-l", locale)
+        if locale == "ar":
+            text = po_path.read_text(encoding="utf-8")
+            header = f'"Plural-Forms: {ARABIC_PLURAL_FORMS}\\\\n"\n'
+            text = re.sub(r'"Plural-Forms: .*?\\n"\n', header, text, count=1, flags=re.S)
+            po_path.write_text(text, encoding="utf-8")
 
 
 @cache

@@ -48,6 +48,11 @@ SORTS = ("relevance", "date", "date-asc")
 MAX_PREFIX_TERMS = 2000
 MIN_PREFIX_LENGTH = 2
 
+UNKNOWN_ENTITY = {
+    "country": N_('No country is called "{value}"; that condition was ignored.'),
+    "organisation": N_('No organisation is called "{value}"; that condition was ignored.'),
+    "person": N_('No person is called "{value}"; that condition was ignored.'),
+}
 TYPE_LABELS = {"letter": N_("Letter"), "statement": N_("Statement"), "case": N_("Case summary")}
 #: Words that name a document type in a query (type:lettre, نوع:رسالة).
 TYPE_ALIASES = {
@@ -466,12 +471,7 @@ class Compiler:
             kind = {"country": "country", "org": "organisation", "person": "person"}[name]
             entities = self.resolve(kind, value)
             if not entities:
-                self.messages.append(
-                    Message(
-                        N_('No {kind} is called "{value}"; that condition was ignored.'),
-                        {"kind": kind, "value": value},
-                    )
-                )
+                self.messages.append(Message(UNKNOWN_ENTITY[kind], {"value": value}))
                 return None
             return _or([wq.Term(name, e.id) for e in entities])
         if name == "type":
