@@ -16,11 +16,11 @@ from pathlib import Path
 
 import click
 
+from . import i18n
 from .config import DEFAULTS, home_from_env
 from .corpus import Corpus, check_references, parse_date, parse_document, render_document
 from .document import FRONT_MATTER_FIELDS, LANGUAGES, TYPES, Document
 from .errors import ArchiveError
-from . import i18n
 from .i18n import LOCALES, N_, gettext, ngettext
 from .indexing import Index
 from .search import SORTS, Filters, SearchService
