@@ -97,6 +97,14 @@ ARABIC_STOPWORDS = frozenset(
 )
 
 
+_MARKS_TABLE = _table({}, ARABIC_MARKS + TATWEEL + INVISIBLES)
+
+
+def strip_marks(word: str) -> str:
+    """A word as written, minus diacritics, tatweel and invisible characters (for display)."""
+    return word.translate(_MARKS_TABLE)
+
+
 def is_arabic(token: str) -> bool:
     return _ARABIC_LETTER.search(token) is not None
 

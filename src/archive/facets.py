@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .schema import FACET_FIELDS
+from .schema import COLUMN_FIELDS
 
 #: Facets counted on every search, in display order.
 FACETS = ("country", "organisation", "year", "type", "language")
@@ -70,7 +70,7 @@ def forget_segments(live: Iterable[tuple[str, str]]) -> None:
 def _read_segment(reader) -> SegmentFacets:
     size = reader.doc_count_all()
     values: dict[str, list[tuple[str, ...]]] = {}
-    for facet, fieldname in FACET_FIELDS.items():
+    for facet, fieldname in COLUMN_FIELDS.items():
         per_doc: list[list[str]] = [[] for _ in range(size)]
         if fieldname in reader.indexed_field_names():
             for term in reader.lexicon(fieldname):

@@ -98,7 +98,8 @@ def update_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
     for locale in LOCALES:
         po_path = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
         command = "update" if po_path.exists() else "init"
-        pybabel(command, "-i", str(template), "-d", str(directory), "-l", locale)
+        extra = ["--ignore-obsolete"] if command == "update" else []
+        pybabel(command, "-i", str(template), "-d", str(directory), "-l", locale, *extra)
         if locale == "ar":
             text = po_path.read_text(encoding="utf-8")
             header = f'"Plural-Forms: {ARABIC_PLURAL_FORMS}\\\\n"\n'

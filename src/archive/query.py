@@ -205,14 +205,14 @@ def _lex(text: str, messages: list[Message]) -> list[_Token]:
             tokens.append(_Token("MINUS"))
             chunk = chunk[1:]
         if not pending_field:
-            upper = chunk.upper()
-            if upper in OR_WORDS or chunk in OR_WORDS:
+            # Latin operators count only in capitals: "war or peace" is three words.
+            if chunk in OR_WORDS:
                 tokens.append(_Token("OR"))
                 continue
-            if upper in AND_WORDS:
+            if chunk in AND_WORDS:
                 tokens.append(_Token("AND"))
                 continue
-            if upper in NOT_WORDS or chunk in NOT_WORDS:
+            if chunk in NOT_WORDS:
                 tokens.append(_Token("NOT"))
                 continue
             near = _NEAR.match(chunk)

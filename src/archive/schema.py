@@ -12,10 +12,12 @@ SEARCH_FIELDS = ("title", "body")
 SEARCH_BOOSTS = {"title": 2.5, "body": 1.0}
 #: The field quoted phrases, proximity and prefixes are matched on.
 EXACT_FIELD = "exact"
-#: Facet name -> indexed field holding its values.
-FACET_FIELDS = {
+#: Per-document value lists kept in memory for every segment (facet counts,
+#: filters, similar documents): name -> indexed field holding the values.
+COLUMN_FIELDS = {
     "country": "country",
     "organisation": "org",
+    "person": "person",
     "type": "type",
     "language": "lang",
 }
@@ -49,7 +51,9 @@ def build_schema() -> Schema:
         type=ID,
         lang=ID,
         access=ID,
-        date=NUMERIC(int, bits=32, signed=False, sortable=True),
+        # signed: Whoosh 2.7.4 answers ranges with an upper bound wrongly on
+        # unsigned numeric fields (everything matches).
+        date=NUMERIC(int, bits=32, sortable=True),
         meta=STORED,
         hash=STORED,
     )

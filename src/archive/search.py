@@ -10,17 +10,28 @@ a web request, and nothing outside this module builds a Whoosh query.
 from __future__ import annotations
 
 import heapq
+import math
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel.dates import get_month_names
+from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
 from . import facets as facet_data
-from .analysis import EXACT, PARAGRAPH_GAP, exact_terms, query_terms, terms_of, word_matches
+from .analysis import (
+    EXACT,
+    PARAGRAPH_GAP,
+    exact_terms,
+    query_terms,
+    strip_marks,
+    terms_of,
+    word_matches,
+)
 from .config import DEFAULTS
 from .corpus import Corpus, parse_date
 from .document import LANGUAGES, TYPES, Document, date_key
@@ -41,6 +52,7 @@ from .query import (
     parse,
 )
 from .registry import MAX_NAME_WORDS, Entity, Registry
+from .schema import searchable_text
 from .snippets import MatchTerms, Snippet, make_snippet
 
 SORTS = ("relevance", "date", "date-asc")
@@ -317,13 +329,14 @@ class Compiler:
         return None
 
     def node_without_terms(self, node) -> wq.Query | None:
-        # Excluded words must not be highlighted or suggested.
-        saved = self.terms, self.words, self.expand
-        self.terms, self.words, self.expand = MatchTerms(), [], False
+        # Excluded words must not be highlighted or suggested; a name still
+        # excludes the entity in every script (-Raissouni drops الريسوني too).
+        saved = self.terms, self.words
+        self.terms, self.words = MatchTerms(), []
         try:
             return self.node(node)
         finally:
-            self.terms, self.words, self.expand = saved
+            self.terms, self.words = saved
 
     def conjunction(self, nodes) -> wq.Query | None:
         positive: list[wq.Query] = []
@@ -679,12 +692,10 @@ class SearchService:
         parsed = parse(query)
         compiled = Compiler(searcher.reader(), self.registry, not literal).compile(parsed.tree)
         messages = [*parsed.messages, *compiled.messages]
-        if parsed.tree is not None and compiled.query is None and not compiled.messages:
-            messages.append(
-                Message(N_("The query had only very common words; showing all documents."))
-            )
+        if query.strip() and compiled.query is None:
+            messages.append(Message(N_("Nothing searchable was left in the query.")))
 
-        matches = _collect(searcher, compiled.query)
+        matches = _collect(searcher, compiled.query) if compiled.query or not query.strip() else []
         low, high = date_bounds(filters.date_from, filters.date_to)
         if filters.date_from or filters.date_to:
             matches = [m for m in matches if low <= m[0].dates[m[1]] <= high]
@@ -693,6 +704,7 @@ class SearchService:
 
         top = _rank(results, sort, page * page_size)[(page - 1) * page_size :]
         hits = [self._hit(searcher, m, compiled.terms, locale) for m in top]
+        suggestion = self._suggest(searcher, parsed.text, compiled) if compiled.words else None
         return SearchResult(
             query=query,
             total=len(results),
@@ -704,7 +716,7 @@ class SearchService:
             recognised=[
                 Recognised(words, e.kind, e.id, e.label(locale)) for words, e in compiled.recognised
             ],
-            suggestion=None,
+            suggestion=suggestion,
             messages=[gettext(m.template, locale, **m.params) for m in messages],
         )
 
@@ -802,6 +814,120 @@ class SearchService:
         found.sort(key=lambda t: (t.language != locale, LANGUAGES.index(t.language)))
         return tuple(found)
 
+    # --- Did you mean --------------------------------------------------------------
+
+    def _suggest(self, searcher, text: str, compiled: Compiled) -> str | None:
+        """The query with each unknown word replaced by its closest frequent neighbour.
+
+        Only words that match nothing, stemmed or exact, are corrected, and
+        candidates come from the index being searched: a public search never
+        suggests a word that only restricted documents contain.
+        """
+        reader = searcher.reader()
+        recognised = {w for words, _ in compiled.recognised for w in words.split()}
+        corrected = text
+        changed = False
+        for word in dict.fromkeys(compiled.words):
+            if word in recognised:
+                continue
+            exact = terms_of(word, EXACT)
+            if len(exact) != 1 or len(exact[0]) < MIN_SUGGEST_LENGTH or exact[0].isdigit():
+                continue
+            if reader.doc_frequency(EXACT, exact[0]) or any(
+                reader.doc_frequency(f, t) for t in query_terms(word) for f in ("title", "body")
+            ):
+                continue
+            best = _closest(reader, exact[0])
+            if best is None:
+                continue
+            surface = self._surface_form(searcher, best)
+            corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", surface, corrected, count=1)
+            changed = True
+        return corrected if changed else None
+
+    def _surface_form(self, searcher, term: str) -> str:
+        """How an exact-field term is written in the first document that has it."""
+        reader = searcher.reader()
+        for docnum in reader.postings(EXACT, term).all_ids():
+            stored = reader.stored_fields(docnum)
+            try:
+                document = self._read(stored["meta"]["path"], stored["hash"])
+            except ArchiveError:
+                break
+            for match in word_matches(f"{document.title}\n{document.body}"):
+                if terms_of(match.group(), EXACT) == (term,):
+                    return strip_marks(match.group())
+            break
+        return term
+
+    # --- Similar documents -----------------------------------------------------------
+
+    def similar(
+        self, doc_id: str, limit: int = 5, locale: str = "en", include_restricted: bool = False
+    ) -> list[Hit]:
+        """Documents like `doc_id`: shared distinctive words, people, organisations
+        and countries. A document's own translations are left out (they are
+        listed with it), and of each group of translations one version is shown,
+        in the reader's language when there is one."""
+        searcher = self.searcher(include_restricted)
+        stored = searcher.document(id=doc_id)
+        if stored is None:
+            raise NotFound(N_("no document with id {id!r}"), id=doc_id)
+        document = self._read(stored["meta"]["path"], stored["hash"])
+        reader = searcher.reader()
+        excluded = {document.id, *document.translations}
+
+        text_scores = _collect(searcher, _distinctive_terms_query(reader, document))
+        best_text = max((m[3] for m in text_scores), default=0.0) or 1.0
+        scores: dict[str, float] = {}
+        columns_of: dict[str, tuple] = {}
+        for columns, local, _, score in text_scores:
+            scores[columns.ids[local]] = score / best_text
+            columns_of[columns.ids[local]] = (columns, local)
+
+        weights = _entity_weights(reader, document)
+        total = sum(weights.values()) or 1.0
+        entity_query = _or([wq.Term(fieldname, value) for fieldname, value in weights])
+        for columns, local, _, _ in _collect(searcher, entity_query) if entity_query else []:
+            shared = sum(
+                weights.get((fieldname, value), 0.0)
+                for name, fieldname in (
+                    ("person", "person"),
+                    ("organisation", "org"),
+                    ("country", "country"),
+                )
+                for value in columns.values[name][local]
+            )
+            key = columns.ids[local]
+            scores[key] = scores.get(key, 0.0) + shared / total
+            columns_of[key] = (columns, local)
+
+        ranked = sorted((i for i in scores if i not in excluded), key=lambda i: (-scores[i], i))
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for candidate in ranked:
+            if candidate in seen:
+                continue
+            found = searcher.document(id=candidate)
+            meta = found["meta"]
+            group = {candidate, *meta["translations"]}
+            seen |= group
+            if group & excluded:
+                continue
+            chosen = candidate
+            if meta["language"] != locale:
+                for other in meta["translations"]:
+                    other_stored = searcher.document(id=other)
+                    if other_stored and other_stored["meta"]["language"] == locale:
+                        chosen = other
+            docnum = searcher.document_number(id=chosen)
+            hits.append(
+                self._hit(searcher, (None, None, docnum, scores[candidate]), MatchTerms(), locale)
+            )
+            if len(hits) >= limit:
+                break
+        return hits
+
     # --- Facets ----------------------------------------------------------------------
 
     def _facets(self, counts, selected, locale: str) -> dict[str, list[FacetValue]]:
@@ -848,6 +974,59 @@ def _order_facet(name: str, items: list[FacetValue]) -> list[FacetValue]:
     if name == "type":
         return sorted(items, key=lambda v: TYPES.index(v.value) if v.value in TYPES else 99)
     return sorted(items, key=lambda v: (-v.count, v.label.casefold()))
+
+
+# --- Suggestions and similarity --------------------------------------------------------
+
+MIN_SUGGEST_LENGTH = 3
+#: Terms per document used to find similar documents.
+SIMILAR_TERMS = 20
+ENTITY_WEIGHTS = {"person": 3.0, "org": 1.0, "country": 0.5}
+
+
+def _closest(reader, term: str) -> str | None:
+    """The most frequent index term within one edit (two for long words) of `term`."""
+    max_distance = 1 if len(term) <= 5 else 2
+    best, best_key = None, None
+    for candidate in reader.terms_within(EXACT, term, max_distance, prefix=1):
+        distance = Levenshtein.distance(term, candidate)
+        key = (distance, -reader.doc_frequency(EXACT, candidate), candidate)
+        if best_key is None or key < best_key:
+            best, best_key = candidate, key
+    return best
+
+
+def _distinctive_terms_query(reader, document: Document) -> wq.Query | None:
+    """An OR of the document's most distinctive stemmed words, weighted by tf·idf."""
+    counts: dict[str, int] = {}
+    for match in word_matches(searchable_text(document)):
+        for term in terms_of(match.group(), document.language):
+            counts[term] = counts.get(term, 0) + 1
+    total = reader.doc_count() or 1
+    weighted = []
+    for term, count in counts.items():
+        frequency = reader.doc_frequency("body", term)
+        if frequency < 2:  # only in this document: cannot link it to another
+            continue
+        weighted.append((count * math.log(1 + total / frequency), term))
+    top = heapq.nlargest(SIMILAR_TERMS, weighted)
+    return _or([wq.Term("body", term, boost=weight) for weight, term in top])
+
+
+def _entity_weights(reader, document: Document) -> dict[tuple[str, str], float]:
+    """(field, value) -> weight of each entity the document is tagged with; rarer weighs more."""
+    total = reader.doc_count() or 1
+    weights = {}
+    for fieldname, values in (
+        ("person", document.people),
+        ("org", document.organisations),
+        ("country", document.countries),
+    ):
+        for value in values:
+            frequency = reader.doc_frequency(fieldname, value) or 1
+            idf = math.log(1 + total / frequency)
+            weights[(fieldname, value)] = ENTITY_WEIGHTS[fieldname] * idf
+    return weights
 
 
 # --- Matching, filtering, ranking ------------------------------------------------------
