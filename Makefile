@@ -20,7 +20,7 @@ $(VENV)/.test-deps: $(BIN)/archive
 ## Build the index of the bundled corpus and serve the archive.
 run: $(BIN)/archive
 	$(BIN)/archive index
-	$(BIN)/archive stats
+	$(BIN)/archive serve
 
 ## Install everything the tests need (the browser included) and run them.
 test: $(VENV)/.test-deps browser

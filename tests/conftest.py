@@ -72,3 +72,17 @@ def write_doc(home: Path, relpath: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def app(indexed_home: Path):
+    from archive import create_app
+
+    app = create_app({"TESTING": True, "HOME": str(indexed_home), "SECRET_KEY": "test"})
+    yield app
+    app.extensions["archive"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

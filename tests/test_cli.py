@@ -29,7 +29,7 @@ def test_search_json_has_the_documented_shape(run_cli, indexed_home):
             "score",
             "snippet",
         } <= set(hit)
-    assert set(data["facets"]) == {"country", "organisation", "year", "type", "language"}
+    assert set(data["facets"]) == {"country", "organisation", "person", "year", "type", "language"}
     for values in data["facets"].values():
         for value in values:
             assert set(value) == {"value", "label", "count", "selected"}

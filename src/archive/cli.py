@@ -182,6 +182,7 @@ def stats(obj: Context, include_restricted: bool) -> None:
 FACET_TITLES = {
     "country": N_("Country"),
     "organisation": N_("Organisation"),
+    "person": N_("Person"),
     "year": N_("Year"),
     "month": N_("Month"),
     "type": N_("Type"),
@@ -199,22 +200,16 @@ def show(obj: Context, doc_id: str, as_json: bool, include_restricted: bool) -> 
     with SearchService(obj.home) as service:
         document = service.document(doc_id, include_restricted)
     if as_json:
-        click.echo(json.dumps(document_json(document), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(document.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(render_document(document), nl=False)
-
-
-def document_json(document: Document) -> dict:
-    data = {k: v for k, v in document.__dict__.items() if k != "events"}
-    data["events"] = [e.__dict__ for e in document.events]
-    data["paragraphs"] = document.paragraphs()
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
 
 @cli.command()
 @click.argument("query", required=False, default="")
 @click.option("--country", "countries", multiple=True, help="Country code (repeatable).")
 @click.option("--org", "organisations", multiple=True, help="Organisation id (repeatable).")
+@click.option("--person", "people", multiple=True, help="Person id (repeatable).")
 @click.option("--type", "types", multiple=True, help="letter, statement or case (repeatable).")
 @click.option("--language", "languages", multiple=True, help="ar, en or fr (repeatable).")
 @click.option("--year", "years", multiple=True, help="Year (repeatable).")
@@ -426,6 +421,25 @@ def eval_command(obj: Context, path: Path | None, verbose: bool) -> None:
                 if score.missing:
                     never = obj._("never found")
                     click.echo(f"  {never}: {', '.join(score.missing)}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
+@click.pass_obj
+def serve(obj: Context, host: str, port: int, threads: int) -> None:
+    """Serve the archive over HTTP with a production WSGI server (waitress)."""
+    import waitress
+
+    from . import create_app
+
+    if not obj.index.exists():
+        obj.index.update(obj.corpus)
+    app = create_app({"HOME": str(obj.home)})
+    click.echo(obj._("Serving {home} on http://{host}:{port}/", home=str(obj.home), host=host,
+                     port=port))  # fmt: skip
+    waitress.serve(app, host=host, port=port, threads=threads, ident="archive")
 
 
 @cli.group()

@@ -21,10 +21,16 @@ class Setting:
 
 SETTINGS = (
     Setting("HOME", ".", "Folder holding corpus/ and index/ (env ARCHIVE_HOME, CLI --home)."),
-    Setting("LANGUAGES", ("ar", "en", "fr"), "Interface languages, the first is the fallback."),
+    Setting("LANGUAGES", ("ar", "en", "fr"), "Interface languages; the first is the fallback."),
     Setting("PAGE_SIZE", 10, "Results per page."),
     Setting("MAX_PAGE_SIZE", 100, "Largest page size a client may ask for."),
     Setting("WRITE_TIMEOUT", 10.0, "Seconds a writer waits for the index lock before giving up."),
+    Setting("EXPORT_LIMIT", 1000, "Most documents a CSV or JSON export of a search contains."),
+    Setting("FEED_SIZE", 20, "Entries in an Atom feed."),
+    Setting("HIJRI_DATES", True, "Show the Hijri date beside the Gregorian one on document pages."),
+    Setting(
+        "SECRET_KEY", None, "Signs session cookies; generated into instance/secret_key if unset."
+    ),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -34,3 +40,26 @@ def home_from_env(home: str | os.PathLike | None = None) -> Path:
     """The archive home: an explicit value, else ARCHIVE_HOME, else the current folder."""
     value = home or os.environ.get("ARCHIVE_HOME") or DEFAULTS["HOME"]
     return Path(value).resolve()
+
+
+def from_environment(environ: dict | None = None) -> dict:
+    """Settings given as ``ARCHIVE_<NAME>`` environment variables, typed like their defaults."""
+    environ = os.environ if environ is None else environ
+    found: dict = {}
+    for setting in SETTINGS:
+        raw = environ.get(f"ARCHIVE_{setting.name}")
+        if raw is None:
+            continue
+        default = setting.default
+        if isinstance(default, bool):
+            value: object = raw.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, int):
+            value = int(raw)
+        elif isinstance(default, float):
+            value = float(raw)
+        elif isinstance(default, tuple):
+            value = tuple(v.strip() for v in raw.split(",") if v.strip())
+        else:
+            value = raw
+        found[setting.name] = value
+    return found

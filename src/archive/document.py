@@ -68,6 +68,17 @@ class Document:
         """The body's paragraphs, numbered from 1 in citations (``#p1``)."""
         return split_paragraphs(self.body)
 
+    def to_json(self) -> dict:
+        """Every field as plain JSON data, plus the numbered paragraphs."""
+        data: dict = {}
+        for name in (*FRONT_MATTER_FIELDS, "body"):
+            value = getattr(self, name)
+            if name == "events":
+                value = [{"date": e.date, "event": e.event} for e in value]
+            data[name] = list(value) if isinstance(value, tuple) else value
+        data["paragraphs"] = self.paragraphs()
+        return data
+
 
 #: Front matter fields in the order they are written.
 FRONT_MATTER_FIELDS = tuple(f.name for f in fields(Document) if f.name not in ("body", "path"))

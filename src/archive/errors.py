@@ -71,3 +71,44 @@ class CorpusError(ArchiveError):
     def __init__(self, problem: Problem):
         super().__init__("{problem}", problem=str(problem))
         self.problem = problem
+
+
+def init_app(app) -> None:
+    """Turn every error into a page in the reader's language, or JSON under /api/."""
+    from flask import g, jsonify, render_template, request
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    from .i18n import gettext
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    def respond(status: int, message: str):
+        if wants_json():
+            response = jsonify({"error": {"status": status, "message": message}})
+            response.status_code = status
+            return response
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(ArchiveError)
+    def archive_error(error: ArchiveError):
+        return respond(error.status, error.render(g.get("lang", "en")))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        lang = g.get("lang", "en")
+        messages = {
+            404: gettext("This page does not exist.", lang),
+            405: gettext("This address does not accept that method.", lang),
+        }
+        return respond(error.code or 500, messages.get(error.code, error.name))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("unhandled error on %s", request.path)
+        return respond(
+            InternalServerError.code,
+            gettext("Something went wrong on our side; please try again.", g.get("lang", "en")),
+        )

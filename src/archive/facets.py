@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from .schema import COLUMN_FIELDS
 
 #: Facets counted on every search, in display order.
-FACETS = ("country", "organisation", "year", "type", "language")
-_MULTI_VALUED = ("country", "organisation")
+FACETS = ("country", "organisation", "person", "year", "type", "language")
+_MULTI_VALUED = ("country", "organisation", "person")
 
 
 @dataclass(frozen=True)

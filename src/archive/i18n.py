@@ -19,6 +19,7 @@ from pathlib import Path
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -132,3 +133,113 @@ def text_direction(locale: str) -> str:
 def language_name(code: str, locale: str = "en") -> str:
     """A language's name in `locale`, from Babel's CLDR data ("ar" -> "Arabic")."""
     return Locale.parse(locale).languages.get(code, code)
+
+
+# --- Dates ----------------------------------------------------------------------------
+
+
+def format_iso_date(value: str, locale: str = "en") -> str:
+    """A (possibly partial) ISO date in the reader's language, with Latin digits."""
+    import datetime as dt
+
+    from babel.dates import format_date, format_skeleton
+
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3 and parts[1] and parts[2]:
+        return format_date(dt.date(*parts), "long", locale=locale)
+    if len(parts) >= 2 and parts[1]:
+        return format_skeleton("yMMMM", dt.date(parts[0], parts[1], 1), locale=locale)
+    return str(parts[0])
+
+
+def hijri_date(value: str, locale: str = "en") -> str | None:
+    """The Hijri date of a full ISO date ("16 Dhu al-Hijjah 1442"), None for partial dates."""
+    from hijridate import Gregorian
+
+    parts = value.split("-")
+    if len(parts) != 3:
+        return None
+    try:
+        hijri = Gregorian(*(int(p) for p in parts)).to_hijri()
+    except (OverflowError, ValueError):
+        return None
+    month = hijri.month_name("ar" if locale == "ar" else "en")
+    suffix = "هـ" if locale == "ar" else "AH"
+    return f"{hijri.day} {month} {hijri.year} {suffix}"
+
+
+# --- The web application ---------------------------------------------------------------
+
+
+def init_app(app) -> None:
+    """Flask-Babel with the language taken from the URL prefix (/ar/, /en/, /fr/)."""
+    from flask import abort, g, request
+    from flask_babel import Babel
+
+    compile_catalogues()
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    app.config["BABEL_DEFAULT_LOCALE"] = LOCALES[1]
+
+    def select_locale() -> str:
+        return g.get("lang") or select_locale_from_headers(request)
+
+    Babel(app, locale_selector=select_locale, configure_jinja=False)
+
+    @app.url_value_preprocessor
+    def pull_language(endpoint, values):
+        if values and "lang" in values:
+            g.lang = values.pop("lang")
+            if g.lang not in LOCALES:
+                g.lang = select_locale_from_headers(request)
+                abort(404)
+
+    @app.url_defaults
+    def add_language(endpoint, values):
+        if "lang" not in values and app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = g.get("lang") or "en"
+
+    @app.context_processor
+    def language_context():
+        lang = g.get("lang") or select_locale()
+        return {
+            "lang": lang,
+            "direction": text_direction(lang),
+            "interface_languages": [(code, Locale.parse(code).display_name) for code in LOCALES],
+        }
+
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
+    )
+    app.jinja_env.filters["iso_date"] = lambda value: format_iso_date(value, get_locale_code())
+    app.jinja_env.filters["hijri"] = lambda value: hijri_date(value, get_locale_code())
+    app.jinja_env.filters["language_name"] = lambda code: language_name(code, get_locale_code())
+    app.jinja_env.filters["number"] = lambda n: format_decimal(n, locale=get_locale_code())
+
+
+def get_locale_code() -> str:
+    from flask import g
+
+    return g.get("lang") or "en"
+
+
+def template_gettext(message: str, **params) -> str:
+    """Templates' _(): Flask-Babel's catalogue, with {brace} parameters like the code's."""
+    from flask_babel import gettext as babel_gettext
+
+    text = babel_gettext(message)
+    return text.format(**params) if params else text
+
+
+def template_ngettext(singular: str, plural: str, n: int, **params) -> str:
+    from flask_babel import get_translations
+
+    text = get_translations().ngettext(singular, plural, n)
+    return text.format(n=format_decimal(n, locale=get_locale_code()), **params)
+
+
+def select_locale_from_headers(request) -> str:
+    """The interface language a browser asks for: saved choice, then Accept-Language."""
+    saved = request.cookies.get("lang")
+    if saved in LOCALES:
+        return saved
+    return request.accept_languages.best_match(LOCALES) or "en"

@@ -65,6 +65,14 @@ UNKNOWN_ENTITY = {
     "organisation": N_('No organisation is called "{value}"; that condition was ignored.'),
     "person": N_('No person is called "{value}"; that condition was ignored.'),
 }
+CASE_STATUS_LABELS = {
+    "detained": N_("Detained"),
+    "sentenced": N_("Sentenced"),
+    "released": N_("Released"),
+    "exile": N_("In exile"),
+    "deceased": N_("Deceased"),
+    "targeted": N_("Targeted"),
+}
 TYPE_LABELS = {"letter": N_("Letter"), "statement": N_("Statement"), "case": N_("Case summary")}
 #: Words that name a document type in a query (type:lettre, نوع:رسالة).
 TYPE_ALIASES = {
@@ -83,6 +91,7 @@ class Filters:
 
     countries: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
@@ -95,6 +104,7 @@ class Filters:
         pairs = {
             "country": self.countries,
             "organisation": self.organisations,
+            "person": self.people,
             "type": self.types,
             "language": self.languages,
             "year": self.years,
@@ -725,6 +735,7 @@ class SearchService:
         checks = (
             ("country", filters.countries, self.registry.countries),
             ("org", filters.organisations, self.registry.organisations),
+            ("person", filters.people, self.registry.people),
             ("type", filters.types, TYPES),
             ("lang", filters.languages, LANGUAGES),
         )
@@ -765,6 +776,24 @@ class SearchService:
         if stored is None:
             raise NotFound(N_("no document with id {id!r}"), id=doc_id)
         return self._read(stored["meta"]["path"], stored["hash"])
+
+    def translations_of(
+        self, document: Document, locale: str = "en", include_restricted: bool = False
+    ) -> tuple[Translation, ...]:
+        """The visible translations of a document, the one in `locale` first."""
+        return self._translations(self.searcher(include_restricted), document.translations, locale)
+
+    def public_documents(self) -> list[tuple[str, str]]:
+        """(id, ISO date) of every public document, newest first (for sitemaps)."""
+        searcher = self.searcher()
+        found = []
+        for subsearcher, _ in searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            columns = facet_data.segment_facets(reader)
+            for docnum in reader.all_doc_ids():
+                found.append((columns.dates[docnum], columns.ids[docnum]))
+        found.sort(reverse=True)
+        return [(doc_id, _iso(key)) for key, doc_id in found]
 
     def _read(self, path: str, content_hash: str) -> Document:
         key = (path, content_hash)
@@ -952,8 +981,8 @@ class SearchService:
     def facet_label(self, facet: str, value: str, locale: str) -> str:
         if facet == "country":
             return self.registry.label("country", value, locale)
-        if facet == "organisation":
-            return self.registry.label("organisation", value, locale)
+        if facet in ("organisation", "person"):
+            return self.registry.label(facet, value, locale)
         if facet == "type":
             return gettext(TYPE_LABELS[value], locale) if value in TYPE_LABELS else value
         if facet == "language":
@@ -964,6 +993,12 @@ class SearchService:
                 return gettext("Month unknown", locale)
             return f"{get_month_names('wide', locale=locale)[int(month)]} {year}"
         return value
+
+
+def _iso(key: int) -> str:
+    """A date key back to the (possibly partial) ISO date it came from."""
+    year, month, day = key // 10000, key // 100 % 100, key % 100
+    return f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
 
 
 def _order_facet(name: str, items: list[FacetValue]) -> list[FacetValue]:

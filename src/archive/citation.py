@@ -1,0 +1,89 @@
+"""Citations of a document or one of its paragraphs: plain text, BibTeX and CSL-JSON."""
+
+from __future__ import annotations
+
+import re
+
+from .document import Document
+from .i18n import format_iso_date, gettext, language_name
+
+_BIBTEX_SPECIAL = re.compile(r"([\\{}%&#$_^~])")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _type_label(document: Document, locale: str) -> str:
+    from .search import TYPE_LABELS
+
+    return gettext(TYPE_LABELS[document.type], locale)
+
+
+def plain(
+    document: Document, url: str, site: str, locale: str, paragraph: int | None = None
+) -> str:
+    """One line to paste into a brief: title, kind, date, where, paragraph."""
+    parts = [
+        f"“{document.title}”",
+        _type_label(document, locale),
+        format_iso_date(document.date, locale),
+    ]
+    if paragraph:
+        parts.append(gettext("paragraph {number}", locale, number=paragraph))
+    parts += [site, url]
+    return ", ".join(parts)
+
+
+def _bibtex_text(value: str) -> str:
+    def escape(match: re.Match) -> str:
+        char = match.group(1)
+        if char == "\\":
+            return r"\textbackslash{}"
+        if char in "^~":
+            return rf"\{char}{{}}"
+        return "\\" + char
+
+    return _BIBTEX_SPECIAL.sub(escape, value)
+
+
+def bibtex(
+    document: Document, url: str, site: str, locale: str, paragraph: int | None = None
+) -> str:
+    year, _, rest = document.date.partition("-")
+    fields = [
+        ("title", "{" + _bibtex_text(document.title) + "}"),
+        ("year", year),
+    ]
+    if rest[:2].isdigit() and int(rest[:2]):
+        fields.append(("month", _MONTHS[int(rest[:2]) - 1]))
+    note = _type_label(document, "en")
+    if paragraph:
+        note += f", paragraph {paragraph}"
+    fields += [
+        ("note", _bibtex_text(note)),
+        ("publisher", _bibtex_text(site)),
+        ("language", language_name(document.language, "en").lower()),
+        ("url", url),
+    ]
+    body = ",\n".join(
+        f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}"
+        for name, value in fields
+    )
+    key = document.id + (f"-p{paragraph}" if paragraph else "")
+    return f"@misc{{{key},\n{body}\n}}"
+
+
+def csl_json(document: Document, url: str, site: str, paragraph: int | None = None) -> dict:
+    date_parts = [int(p) for p in document.date.split("-") if int(p)]
+    item = {
+        "id": document.id + (f"-p{paragraph}" if paragraph else ""),
+        "type": "document",
+        "genre": _type_label(document, "en"),
+        "title": document.title,
+        "issued": {"date-parts": [date_parts]},
+        "language": document.language,
+        "publisher": site,
+        "URL": url,
+    }
+    if paragraph:
+        item["locator"] = str(paragraph)
+        item["label"] = "paragraph"
+    return item

@@ -1,0 +1,41 @@
+"""The JSON API: the same searches as the pages, as data (see docs/api.md)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+
+from ..errors import ArchiveError
+from ..i18n import LOCALES, N_
+from . import service
+from .params import SearchState
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.before_request
+def choose_locale():
+    locale = request.args.get("locale", "en")
+    if locale not in LOCALES:
+        raise ArchiveError(N_("locale: must be one of {choices}"), choices=", ".join(LOCALES))
+    g.lang = locale
+
+
+@bp.route("/search")
+def search():
+    """The same JSON as `archive search --json`."""
+    state = SearchState.from_args(request.args)
+    return jsonify(service().search(**state.search_kwargs(), locale=g.lang).to_json())
+
+
+@bp.route("/documents/<doc_id>")
+def document(doc_id: str):
+    found = service().document(doc_id)
+    data = found.to_json()
+    data["translations"] = [t.__dict__ for t in service().translations_of(found, g.lang)]
+    return jsonify(data)
+
+
+@bp.route("/documents/<doc_id>/similar")
+def similar(doc_id: str):
+    limit = SearchState.from_args(request.args).size or 5
+    return jsonify([hit.to_json() for hit in service().similar(doc_id, min(limit, 50), g.lang)])

@@ -1,0 +1,135 @@
+"""Machine-readable views of searches: Atom feeds, OpenSearch, CSV/JSON exports, sitemap."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+
+from ..document import date_key
+from ..i18n import LOCALES, gettext
+from . import service, url_with_args
+from .params import SearchState
+from .public import SITE_NAME
+
+bp = Blueprint("feeds", __name__)
+
+EXPORT_COLUMNS = ("id", "title", "date", "type", "language", "countries", "organisations",
+                  "people", "url")  # fmt: skip
+
+
+def _updated(date: str) -> str:
+    """An RFC 3339 timestamp for an Atom entry from a (partial) ISO date."""
+    key = date_key(date)
+    year, month, day = key // 10000, key // 100 % 100 or 1, key % 100 or 1
+    return dt.datetime(year, month, day, tzinfo=dt.UTC).isoformat()
+
+
+def _feed(state: SearchState, title: str, self_url: str, alternate_url: str):
+    size = current_app.config["FEED_SIZE"]
+    result = service().search(**{**state.search_kwargs(), "sort": "date", "page": 1,
+                                 "page_size": size}, locale=g.lang)  # fmt: skip
+    body = render_template(
+        "feed.xml",
+        title=title,
+        result=result,
+        self_url=self_url,
+        alternate_url=alternate_url,
+        updated=_updated(result.hits[0].date) if result.hits else _updated("2000"),
+        entry_updated=_updated,
+    )
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.route("/<lang>/feed")
+def recent():
+    """New documents, newest first."""
+    return _feed(
+        SearchState(),
+        gettext(SITE_NAME, g.lang),
+        url_for(".recent", _external=True),
+        url_for("public.home", _external=True),
+    )
+
+
+@bp.route("/<lang>/search/feed")
+def search_feed():
+    """Any search as a feed: an alert without an account."""
+    state = SearchState.from_args(request.args)
+    title = (
+        gettext("Search: {query}", g.lang, query=state.query)
+        if state.query
+        else gettext(SITE_NAME, g.lang)
+    )
+    return _feed(
+        state,
+        title,
+        url_with_args(".search_feed", state.args(), _external=True),
+        url_with_args("public.search", state.args(), _external=True),
+    )
+
+
+@bp.route("/<lang>/opensearch.xml")
+def opensearch():
+    body = render_template("opensearch.xml", site=gettext(SITE_NAME, g.lang))
+    return Response(body, mimetype="application/opensearchdescription+xml")
+
+
+def _export_hits(state: SearchState) -> list:
+    limit = current_app.config["EXPORT_LIMIT"]
+    hits, page = [], 1
+    while len(hits) < limit:
+        result = service().search(**{**state.search_kwargs(), "page": page, "page_size": 100},
+                                  locale=g.lang)  # fmt: skip
+        hits += result.hits
+        if page >= result.pages:
+            break
+        page += 1
+    return hits[:limit]
+
+
+@bp.route("/<lang>/search/export.csv")
+def export_csv():
+    """The result set as CSV, UTF-8 with a byte-order mark so spreadsheets show Arabic."""
+    state = SearchState.from_args(request.args)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for hit in _export_hits(state):
+        url = url_for("public.document", doc_id=hit.id, _external=True)
+        writer.writerow([hit.id, hit.title, hit.date, hit.type, hit.language,
+                         " ".join(hit.countries), " ".join(hit.organisations),
+                         " ".join(hit.people), url])  # fmt: skip
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=archive-search.csv"},
+    )
+
+
+@bp.route("/<lang>/search/export.json")
+def export_json():
+    state = SearchState.from_args(request.args)
+    hits = [hit.to_json() for hit in _export_hits(state)]
+    return Response(
+        json.dumps({"query": state.query, "total": len(hits), "hits": hits}, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=archive-search.json"},
+    )
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    """Every public document in every interface language."""
+    documents = service().public_documents()
+    body = render_template("sitemap.xml", documents=documents, languages=LOCALES)
+    return Response(body, mimetype="application/xml")
+
+
+@bp.route("/robots.txt")
+def robots():
+    sitemap_url = url_for(".sitemap", _external=True)
+    return Response(f"User-agent: *\nAllow: /\nSitemap: {sitemap_url}\n", mimetype="text/plain")

@@ -1,0 +1,368 @@
+"""The web archive through Flask's test client: every route, parameter and error."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+LETTER_EN, LETTER_AR = "spyware-letter-en", "spyware-letter-ar"
+CASE_EN, CASE_AR = "raissouni-case-en", "raissouni-case-ar"
+STATEMENT = "egypt-detention-statement-en"
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def result_ids(response) -> list[str]:
+    return re.findall(r'class="hit-title".*?/documents/([a-z0-9-]+)', text(response), flags=re.S)
+
+
+# --- Languages and direction ---
+
+
+def test_root_redirects_by_accept_language(client):
+    response = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/fr/")
+
+
+def test_root_prefers_the_saved_choice(client):
+    client.get("/ar/")
+    response = client.get("/", headers={"Accept-Language": "fr"})
+    assert response.headers["Location"].endswith("/ar/")
+
+
+@pytest.mark.parametrize(("lang", "direction"), [("ar", "rtl"), ("en", "ltr"), ("fr", "ltr")])
+def test_pages_declare_language_and_direction(client, lang, direction):
+    page = text(client.get(f"/{lang}/search?q=Egypt"))
+    assert f'<html lang="{lang}" dir="{direction}">' in page
+
+
+def test_arabic_pages_have_no_english_interface_text(client):
+    page = text(client.get("/ar/search?q=Raissouni"))
+    for english in (
+        "Search the archive",
+        "Filters",
+        "Sort by",
+        "Relevance",
+        "Country",
+        "Export CSV",
+    ):
+        assert english not in page
+    assert "ابحث في الأرشيف" in page and "المرشّحات" in page
+
+
+def test_language_switch_keeps_the_query_and_filters(client):
+    page = text(client.get("/en/search?q=Egypt&lang=ar&country=EG"))
+    links = re.findall(r'<a href="([^"]+)" hreflang="fr" lang="fr"', page)
+    assert links == ["/fr/search?q=Egypt&amp;lang=ar&amp;country=EG"]
+    assert (
+        '<link rel="alternate" hreflang="ar" href="/ar/search?q=Egypt&amp;lang=ar&amp;country=EG">'
+        in page
+    )
+
+
+def test_unknown_language_prefix_is_a_404_page(client):
+    response = client.get("/de/search")
+    assert response.status_code == 404
+    assert "This page does not exist." in text(response)
+
+
+@pytest.mark.parametrize(("lang", "label"), [("ar", "مصر"), ("en", "Egypt"), ("fr", "Égypte")])
+def test_egypt_in_three_languages_shows_the_same_documents_with_local_facets(client, lang, label):
+    expected = None
+    for query in ("مصر", "Egypt", "Égypte"):
+        response = client.get(f"/{lang}/search", query_string={"q": query})
+        ids = sorted(result_ids(response))
+        expected = expected or ids
+        assert ids == expected == sorted([LETTER_EN, LETTER_AR, STATEMENT])
+        assert f'<bdi class="facet-label">{label}</bdi>' in text(response)
+
+
+def test_dates_and_numbers_are_localised_with_latin_digits(client):
+    page = text(client.get("/ar/documents/raissouni-case-ar"))
+    assert "9 يوليو 2021" in page
+    assert "هـ" in page  # the Hijri date beside it
+    assert "9 July 2021" in text(client.get("/en/documents/raissouni-case-en"))
+    assert "9 juillet 2021" in text(client.get("/fr/documents/raissouni-case-en"))
+
+
+def test_arabic_result_counts_use_arabic_plurals(client):
+    assert "3 وثائق" in text(client.get("/ar/search?q=Egypt"))
+    assert "وثيقتان" in text(client.get("/ar/search?q=Raissouni"))
+
+
+# --- Search page ---
+
+
+def test_search_page_keeps_the_query_in_the_box(client):
+    page = text(client.get("/en/search?q=%22five+years%22"))
+    assert 'value="&#34;five years&#34;"' in page or 'value="&quot;five years&quot;"' in page
+
+
+def test_snippets_mark_the_matched_words(client):
+    page = text(client.get("/en/search?q=Pegasus"))
+    assert "<mark>Pegasus</mark>" in page
+
+
+def test_facet_links_toggle_values_and_chips_remove_them(client):
+    page = text(client.get("/en/search?q=&country=EG"))
+    assert result_ids(client.get("/en/search?country=EG"))
+    chip = re.search(r'<a class="chip" href="([^"]+)">', page).group(1)
+    assert "country=EG" not in chip
+    morocco = re.search(r'href="([^"]*country=MA[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "country=EG" in morocco and "country=MA" in morocco
+
+
+def test_every_filter_parameter(client):
+    assert sorted(result_ids(client.get("/en/search?lang=ar"))) == sorted([LETTER_AR, CASE_AR])
+    assert result_ids(client.get("/en/search?type=statement")) == [STATEMENT]
+    assert sorted(result_ids(client.get("/en/search?org=nso-group"))) == sorted(
+        [LETTER_EN, LETTER_AR]
+    )
+    assert sorted(result_ids(client.get("/en/search?person=soulaimane-raissouni"))) == sorted(
+        [CASE_EN, CASE_AR]
+    )
+    assert result_ids(client.get("/en/search?year=2020")) == [STATEMENT]
+    assert len(result_ids(client.get("/en/search?year=2021&month=2021-07"))) == 4
+    assert result_ids(client.get("/en/search?to=2020-12-31")) == [STATEMENT]
+    assert len(result_ids(client.get("/en/search?from=2021-07-10"))) == 2
+    assert result_ids(client.get("/en/search?sort=date-asc"))[0] == STATEMENT
+    assert result_ids(client.get("/en/search?sort=date"))[-1] == STATEMENT
+
+
+def test_pagination_links(client):
+    page = text(client.get("/en/search?size=2&page=2"))
+    assert len(result_ids(client.get("/en/search?size=2&page=2"))) == 2
+    assert 'aria-current="page" href="/en/search?page=2&amp;size=2"' in page
+    assert 'rel="next"' in page and 'rel="prev"' in page
+
+
+def test_the_recognised_entity_notice_links_to_a_literal_search(client):
+    page = text(client.get("/en/search?q=Egyptian"))
+    assert "was searched as Egypt" in page
+    literal = re.search(r'<a href="([^"]+literal=1[^"]*)">', page).group(1).replace("&amp;", "&")
+    assert result_ids(client.get(literal)) == [STATEMENT]
+
+
+def test_did_you_mean(client):
+    page = text(client.get("/en/search?q=Pegasos"))
+    assert "Did you mean:" in page and "<bdi>Pegasus</bdi>" in page
+
+
+def test_messages_about_ignored_parts_of_the_query(client):
+    assert "An unbalanced quote mark was ignored." in text(client.get("/en/search?q=%22Raissouni"))
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("country=XX", "country: unknown value"),
+        ("org=nobody", "org: unknown value"),
+        ("type=memo", "type: unknown value"),
+        ("lang=de", "lang: unknown value"),
+        ("from=yesterday", "from: &#39;yesterday&#39; is not a date"),
+        ("sort=random", "sort: must be one of"),
+        ("page=0", "page: must be 1 or more"),
+        ("page=abc", "page: must be a whole number"),
+        ("size=1000", "page size: must be between 1 and 100"),
+    ],
+)
+def test_bad_parameters_give_a_400_page_in_the_readers_language(client, query, message):
+    response = client.get(f"/en/search?{query}")
+    assert response.status_code == 400
+    assert message in text(response)
+    assert client.get(f"/fr/search?{query}").status_code == 400
+
+
+# --- Documents and citations ---
+
+
+def test_document_page(client):
+    page = text(client.get("/en/documents/raissouni-case-en"))
+    assert 'id="p1"' in page and 'id="p2"' in page
+    assert "/en/documents/raissouni-case-en/cite?p=2" in page
+    assert '/en/documents/raissouni-case-ar" hreflang="ar"' in page  # its translation
+    assert "Sentenced" in page and "five years in prison" in page
+    assert "@misc{raissouni-case-en" in page
+    assert "Similar documents" in page
+
+
+def test_missing_document_is_a_friendly_404(client):
+    response = client.get("/ar/documents/no-such-document")
+    assert response.status_code == 404
+    assert "لا توجد وثيقة بالمعرّف" in text(response)
+
+
+def test_citing_a_paragraph(client):
+    page = text(client.get("/en/documents/raissouni-case-en/cite?p=2"))
+    assert "paragraph 2" in page
+    assert "http://localhost/en/documents/raissouni-case-en#p2" in page
+    assert "He was sentenced to five years" in page
+    csl = json.loads(re.search(r'<pre id="citation-csl"[^>]*>(.*?)</pre>', page, re.S).group(1)
+                     .replace("&#34;", '"').replace("&quot;", '"'))  # fmt: skip
+    assert csl["locator"] == "2" and csl["issued"] == {"date-parts": [[2021, 7, 9]]}
+    assert client.get("/en/documents/raissouni-case-en/cite?p=99").status_code == 404
+
+
+# --- Browsing ---
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/en/countries/EG", {LETTER_EN, LETTER_AR, STATEMENT}),
+        ("/en/organisations/nso-group", {LETTER_EN, LETTER_AR}),
+        ("/ar/people/soulaimane-raissouni", {CASE_EN, CASE_AR}),
+    ],
+)
+def test_entity_pages_list_their_documents(client, path, expected):
+    assert set(result_ids(client.get(path))) == expected
+
+
+def test_entity_pages_keep_facets_and_narrow(client):
+    response = client.get("/en/countries/EG?lang=ar")
+    assert result_ids(response) == [LETTER_AR]
+
+
+def test_entity_lists_and_unknown_entities(client):
+    page = text(client.get("/fr/countries/"))
+    assert "Égypte" in page and "/fr/countries/EG" in page
+    assert client.get("/en/countries/XX").status_code == 404
+
+
+def test_home_page_shows_recent_documents_and_the_facet_overview(client):
+    page = text(client.get("/en/"))
+    assert result_ids(client.get("/en/"))[:2] == [LETTER_AR, LETTER_EN]
+    assert "/en/search?country=MA" in page
+
+
+# --- Feeds, exports, OpenSearch, sitemap ---
+
+
+def test_atom_feed_of_new_documents(client):
+    response = client.get("/en/feed")
+    assert response.mimetype == "application/atom+xml"
+    feed = ET.fromstring(response.data)
+    ids = [e.find(f"{ATOM}id").text for e in feed.findall(f"{ATOM}entry")]
+    assert ids[0].endswith("/en/documents/spyware-letter-ar")
+    assert len(ids) == 5
+
+
+def test_atom_feed_of_a_search(client):
+    feed = ET.fromstring(client.get("/fr/search/feed?q=Raissouni").data)
+    assert {e.find(f"{ATOM}id").text.rsplit("/", 1)[1] for e in feed.findall(f"{ATOM}entry")} == {
+        CASE_EN,
+        CASE_AR,
+    }
+    assert "Raissouni" in feed.find(f"{ATOM}title").text
+
+
+def test_csv_export_has_a_bom_and_every_hit(client):
+    response = client.get("/en/search/export.csv?q=Egypt")
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert {row["id"] for row in rows} == {LETTER_EN, LETTER_AR, STATEMENT}
+    arabic = next(row for row in rows if row["id"] == LETTER_AR)
+    assert arabic["title"].startswith("رسالة التحالف")
+
+
+def test_json_export(client):
+    data = json.loads(client.get("/en/search/export.json?type=case").data)
+    assert {h["id"] for h in data["hits"]} == {CASE_EN, CASE_AR}
+
+
+def test_opensearch_description(client):
+    xml = client.get("/ar/opensearch.xml")
+    assert xml.mimetype == "application/opensearchdescription+xml"
+    assert "/ar/search?q={searchTerms}" in text(xml)
+    assert '/ar/opensearch.xml"' in text(client.get("/ar/"))
+
+
+def test_sitemap_and_robots(client):
+    sitemap = text(client.get("/sitemap.xml"))
+    assert sitemap.count("<url>") == 5 * 3
+    assert "http://localhost/ar/documents/raissouni-case-ar" in sitemap
+    assert "Sitemap: http://localhost/sitemap.xml" in text(client.get("/robots.txt"))
+
+
+# --- JSON API ---
+
+
+def test_api_search_is_the_cli_json(client, run_cli, indexed_home):
+    api = client.get("/api/search?q=%D9%85%D8%B5%D8%B1&country=EG&locale=ar").get_json()
+    cli = json.loads(run_cli("search", "مصر", "--country", "EG", "--json", "--locale", "ar",
+                             home=indexed_home).output)  # fmt: skip
+    assert api == cli
+
+
+def test_api_document_and_similar(client):
+    data = client.get("/api/documents/raissouni-case-en").get_json()
+    assert data["id"] == CASE_EN and data["paragraphs"][0].startswith("Soulaimane")
+    assert data["translations"][0]["id"] == CASE_AR
+    similar = client.get("/api/documents/raissouni-case-en/similar").get_json()
+    assert similar and CASE_AR not in [h["id"] for h in similar]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        ("/api/search?country=XX", 400, "country: unknown value 'XX'"),
+        ("/api/search?locale=de", 400, "locale: must be one of ar, en, fr"),
+        ("/api/search?page=x", 400, "page: must be a whole number"),
+        ("/api/documents/nope", 404, "no document with id 'nope'"),
+        ("/api/nothing-here", 404, "This page does not exist."),
+    ],
+)
+def test_api_errors_are_json(client, path, status, message):
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.get_json() == {"error": {"status": status, "message": message}}
+
+
+# --- Safety ---
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/en/", "/api/search", "/en/documents/nope", "/sitemap.xml"):
+        headers = client.get(path).headers
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_queries_are_escaped_everywhere(client):
+    payload = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
+    for path in ("/en/search", "/en/search/feed", "/ar/search"):
+        page = text(client.get(path, query_string={"q": payload}))
+        assert "<script>alert" not in page and "<img src=x" not in page
+
+
+def test_pages_carry_no_inline_script_or_style(client):
+    for path in ("/en/", "/ar/search?q=Egypt", "/en/documents/raissouni-case-en"):
+        page = text(client.get(path))
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+        assert " style=" not in page and "<style" not in page
+
+
+def test_an_unexpected_error_is_a_friendly_500(app, client, monkeypatch):
+    from archive.search import SearchService
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(SearchService, "search", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/fr/search?q=x")
+    assert response.status_code == 500
+    assert "Une erreur s'est produite de notre côté" in html.unescape(text(response))
+    assert "boom" not in text(response) and "Traceback" not in text(response)
