@@ -6,7 +6,7 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 PIP = $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: run test index check lint translations browser clean
+.PHONY: run test index check lint translations browser clean screenshots
 
 $(BIN)/archive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ lint: $(VENV)/.test-deps
 
 clean:
 	rm -rf $(VENV) index/g* index/CURRENT
+
+## Screenshots of the Arabic and English search pages into docs/screenshots/.
+screenshots: $(VENV)/.test-deps browser
+	$(BIN)/python scripts/screenshots.py

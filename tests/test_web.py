@@ -366,3 +366,17 @@ def test_an_unexpected_error_is_a_friendly_500(app, client, monkeypatch):
     assert response.status_code == 500
     assert "Une erreur s'est produite de notre côté" in html.unescape(text(response))
     assert "boom" not in text(response) and "Traceback" not in text(response)
+
+
+def test_a_document_added_while_serving_is_found_at_once(app, client, indexed_home):
+    from archive.corpus import Corpus
+    from archive.document import Document
+    from archive.indexing import Index
+
+    assert result_ids(client.get("/en/search?q=quokkaesque")) == []
+    corpus = Corpus(indexed_home)
+    added = corpus.write(
+        Document("new-one", "New", "statement", "en", "2022", "A quokkaesque text.")
+    )
+    Index(indexed_home).add(corpus, [added])
+    assert result_ids(client.get("/en/search?q=quokkaesque")) == ["new-one"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -138,6 +138,7 @@ def language_name(code: str, locale: str = "en") -> str:
 # --- Dates ----------------------------------------------------------------------------
 
 
+@cache
 def format_iso_date(value: str, locale: str = "en") -> str:
     """A (possibly partial) ISO date in the reader's language, with Latin digits."""
     import datetime as dt
@@ -152,6 +153,7 @@ def format_iso_date(value: str, locale: str = "en") -> str:
     return str(parts[0])
 
 
+@cache
 def hijri_date(value: str, locale: str = "en") -> str | None:
     """The Hijri date of a full ISO date ("16 Dhu al-Hijjah 1442"), None for partial dates."""
     from hijridate import Gregorian
@@ -213,7 +215,13 @@ def init_app(app) -> None:
     app.jinja_env.filters["iso_date"] = lambda value: format_iso_date(value, get_locale_code())
     app.jinja_env.filters["hijri"] = lambda value: hijri_date(value, get_locale_code())
     app.jinja_env.filters["language_name"] = lambda code: language_name(code, get_locale_code())
-    app.jinja_env.filters["number"] = lambda n: format_decimal(n, locale=get_locale_code())
+    app.jinja_env.filters["number"] = lambda n: format_number(n, get_locale_code())
+
+
+@lru_cache(maxsize=4096)
+def format_number(n: int, locale: str) -> str:
+    """A count in the reader's locale, with Latin digits (Babel)."""
+    return format_decimal(n, locale=locale)
 
 
 def get_locale_code() -> str:
@@ -234,7 +242,7 @@ def template_ngettext(singular: str, plural: str, n: int, **params) -> str:
     from flask_babel import get_translations
 
     text = get_translations().ngettext(singular, plural, n)
-    return text.format(n=format_decimal(n, locale=get_locale_code()), **params)
+    return text.format(n=format_number(n, get_locale_code()), **params)
 
 
 def select_locale_from_headers(request) -> str:

@@ -53,9 +53,11 @@ from .query import (
 )
 from .registry import MAX_NAME_WORDS, Entity, Registry
 from .schema import searchable_text
-from .snippets import MatchTerms, Snippet, make_snippet
+from .snippets import MatchTerms, Paragraph, Snippet, analyse_paragraphs, make_snippet
 
 SORTS = ("relevance", "date", "date-asc")
+#: Documents kept read and analysed in memory (for snippets and document pages).
+DOCUMENT_CACHE_SIZE = 512
 #: A prefix matching more index terms than this is refused with a message.
 MAX_PREFIX_TERMS = 2000
 MIN_PREFIX_LENGTH = 2
@@ -630,7 +632,7 @@ class SearchService:
         self.index = Index(self.home)
         self._registry = registry
         self._local = threading.local()
-        self._documents: OrderedDict[tuple[str, str], Document] = OrderedDict()
+        self._documents: OrderedDict[tuple[str, str], tuple] = OrderedDict()
         self._documents_lock = threading.Lock()
         self._open: list = []  # every searcher opened, so that close() can close them
         self._open_lock = threading.Lock()
@@ -796,6 +798,10 @@ class SearchService:
         return [(doc_id, _iso(key)) for key, doc_id in found]
 
     def _read(self, path: str, content_hash: str) -> Document:
+        return self._cached(path, content_hash)[0]
+
+    def _cached(self, path: str, content_hash: str) -> tuple[Document, tuple[Paragraph, ...]]:
+        """A document read from the corpus and its analysed paragraphs, kept for reuse."""
         key = (path, content_hash)
         with self._documents_lock:
             found = self._documents.get(key)
@@ -803,19 +809,20 @@ class SearchService:
                 self._documents.move_to_end(key)
                 return found
         document = self.corpus.read(self.corpus.root / path)
+        found = (document, analyse_paragraphs(document))
         with self._documents_lock:
-            self._documents[key] = document
-            while len(self._documents) > 256:
+            self._documents[key] = found
+            while len(self._documents) > DOCUMENT_CACHE_SIZE:
                 self._documents.popitem(last=False)
-        return document
+        return found
 
     def _hit(self, searcher, match, terms: MatchTerms, locale: str) -> Hit:
         _, _, docnum, score = match
         stored = searcher.stored_fields(docnum)
         meta = stored["meta"]
         try:
-            document = self._read(meta["path"], stored["hash"])
-            snippet = make_snippet(document, terms)
+            document, paragraphs = self._cached(meta["path"], stored["hash"])
+            snippet = make_snippet(document, terms, paragraphs)
         except ArchiveError:
             snippet = Snippet("")
         return Hit(

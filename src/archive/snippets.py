@@ -49,16 +49,20 @@ class MatchTerms:
     stemmed: set[str] = field(default_factory=set)
     exact: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
+    #: (word, language) -> matches?; words repeat a lot across a page of hits.
+    _seen: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.stemmed or self.exact or self.prefixes)
 
-    def update(self, other: MatchTerms) -> None:
-        self.stemmed |= other.stemmed
-        self.exact |= other.exact
-        self.prefixes |= other.prefixes
-
     def matches(self, word: str, language: str) -> bool:
+        key = (word, language)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._matches(word, language)
+        return found
+
+    def _matches(self, word: str, language: str) -> bool:
         if self.stemmed and any(t in self.stemmed for t in terms_of(word, language)):
             return True
         exact = terms_of(word, EXACT)
@@ -71,36 +75,63 @@ def spans_in(text: str, terms: MatchTerms, language: str) -> list[tuple[int, int
     return [m.span() for m in word_matches(text) if terms.matches(m.group(), language)]
 
 
-def make_snippet(document: Document, terms: MatchTerms, length: int = SNIPPET_LENGTH) -> Snippet:
-    """The best passage of `document` for `terms`: the paragraph with the most
-    distinct matched words, cut around its first match."""
-    paragraphs = document.paragraphs()
-    best, best_score, best_spans = 0, 0, []
-    if terms:
-        for number, paragraph in enumerate(paragraphs):
-            spans = spans_in(paragraph, terms, document.language)
-            if not spans:
-                continue
-            distinct = {paragraph[s:e].casefold() for s, e in spans}
-            score = len(distinct) * 100 + len(spans)
-            if score > best_score:
-                best, best_score, best_spans = number, score, spans
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    stemmed: frozenset[str]
+    exact: frozenset[str]
+
+
+def analyse_paragraphs(document: Document) -> tuple[Paragraph, ...]:
+    """Each paragraph with the set of its terms, computed once per document version."""
+    found = []
+    for text in document.paragraphs():
+        stemmed: set[str] = set()
+        exact: set[str] = set()
+        for match in word_matches(text):
+            stemmed.update(terms_of(match.group(), document.language))
+            exact.update(terms_of(match.group(), EXACT))
+        found.append(Paragraph(text, frozenset(stemmed), frozenset(exact)))
+    return tuple(found)
+
+
+def _paragraph_score(paragraph: Paragraph, terms: MatchTerms) -> int:
+    """How many distinct query terms a paragraph holds (set intersections, no tokenising)."""
+    score = len(paragraph.stemmed & terms.stemmed) + len(paragraph.exact & terms.exact)
+    if terms.prefixes:
+        score += sum(1 for p in terms.prefixes if any(t.startswith(p) for t in paragraph.exact))
+    return score
+
+
+def make_snippet(
+    document: Document,
+    terms: MatchTerms,
+    paragraphs: tuple[Paragraph, ...] | None = None,
+    length: int = SNIPPET_LENGTH,
+) -> Snippet:
+    """The best passage of `document` for `terms`: the paragraph holding the most
+    distinct query terms, cut around its first match (`paragraphs` may come
+    from a cache of `analyse_paragraphs`)."""
+    paragraphs = paragraphs if paragraphs is not None else analyse_paragraphs(document)
     if not paragraphs:
         return Snippet("")
-    paragraph = paragraphs[best]
+    best, best_score = 0, 0
+    if terms:
+        for number, paragraph in enumerate(paragraphs):
+            score = _paragraph_score(paragraph, terms)
+            if score > best_score:
+                best, best_score = number, score
+    text = paragraphs[best].text
+    spans = spans_in(text, terms, document.language) if best_score else []
     start = 0
-    if best_spans and best_spans[0][0] > _LEAD:
-        start = paragraph.rfind(" ", 0, best_spans[0][0] - _LEAD) + 1
-    end = len(paragraph)
+    if spans and spans[0][0] > _LEAD:
+        start = text.rfind(" ", 0, spans[0][0] - _LEAD) + 1
+    end = len(text)
     if end - start > length:
-        cut = paragraph.rfind(" ", start, start + length)
+        cut = text.rfind(" ", start, start + length)
         end = cut if cut > start else start + length
     prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(paragraph) else ""
+    suffix = " …" if end < len(text) else ""
     shift = len(prefix) - start
-    highlights = tuple((s + shift, e + shift) for s, e in best_spans if s >= start and e <= end)
-    return Snippet(
-        prefix + paragraph[start:end] + suffix,
-        highlights,
-        best + 1 if best_spans else None,
-    )
+    highlights = tuple((s + shift, e + shift) for s, e in spans if s >= start and e <= end)
+    return Snippet(prefix + text[start:end] + suffix, highlights, best + 1 if spans else None)

@@ -49,7 +49,10 @@ def url_with_args(endpoint: str, args: dict | None = None, **values) -> str:
     (``/ar/search``) and the documents' language filter (``?lang=en``), so
     the two cannot share `url_for`'s keyword arguments.
     """
-    url = url_for(endpoint, **values)
+    return with_query(url_for(endpoint, **values), args)
+
+
+def with_query(url: str, args: dict | None) -> str:
     query = urlencode(args or {}, doseq=True)
     return f"{url}?{query}" if query else url
 

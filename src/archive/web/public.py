@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request, ur
 from .. import citation
 from ..errors import NotFound
 from ..i18n import N_, gettext
-from . import service, url_with_args
+from . import service, url_with_args, with_query
 from .params import FACET_PARAMS, SearchState
 
 bp = Blueprint("public", __name__, url_prefix="/<lang>")
@@ -43,28 +43,31 @@ def search():
 def render_search(state: SearchState, entity=None, browse: str | None = None):
     """The search page for a state; entity pages add a fixed filter and a heading."""
     result = service().search(**state.search_kwargs(), locale=g.lang)
+    if entity is None:
+        base, fixed = url_for(".search"), None
+    else:
+        base = url_for(".entity", kind=browse, entity_id=entity.id)
+        fixed = (FACET_PARAMS[BROWSE[browse][1]], entity.id)
+
+    def link(args: dict) -> str:
+        if fixed:  # the entity is in the path; keep it out of the query string
+            param, value = fixed
+            kept = [v for v in args.get(param, []) if v != value]
+            args = {k: v for k, v in args.items() if k != param} | ({param: kept} if kept else {})
+        return with_query(base, args)
+
     return render_template(
         "search.html",
         result=result,
         state=state,
         entity=entity,
         browse=browse,
-        facet_url=lambda facet, value: _search_url(browse, entity, state.toggled(facet, value)),
-        page_url=lambda page: _search_url(browse, entity, state.args(page=page)),
-        dates_removed_url=_search_url(browse, entity, state.without_dates()),
+        facet_url=lambda facet, value: link(state.toggled(facet, value)),
+        page_url=lambda page: link(state.args(page=page)),
+        dates_removed_url=link(state.without_dates()),
         literal_url=url_with_args(".search", state.args(literal=True, page=1)),
         facet_params=FACET_PARAMS,
     )
-
-
-def _search_url(browse: str | None, entity, args: dict) -> str:
-    if entity is None:
-        return url_with_args(".search", args)
-    _, facet, _ = BROWSE[browse]
-    param = FACET_PARAMS[facet]
-    values = [v for v in args.get(param, []) if v != entity.id]
-    args = {**args, param: values} if values else {k: v for k, v in args.items() if k != param}
-    return url_with_args(".entity", args, kind=browse, entity_id=entity.id)
 
 
 @bp.route("/<any(countries, organisations, people):kind>/")

@@ -1,0 +1,1 @@
+"""Benchmarks of the archive (not part of the test suite). See docs/benchmarks.md."""
