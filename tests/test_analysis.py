@@ -203,3 +203,21 @@ def test_queries_and_documents_get_the_same_terms():
     text = "Les journalistes égyptiens"
     assert [t for w in word_matches(text) for t in terms_of(w.group(), "fr")] == stemmed(text, "fr")
     assert exact_terms(text) == exact(text)
+
+
+def test_one_pass_analysis_gives_each_field_what_its_analyzer_gives(sample_home):
+    """Indexing analyses a document once; the result must equal each field's own analysis."""
+    from archive.corpus import Corpus
+    from archive.schema import build_schema, document_to_fields, searchable_text
+
+    schema = build_schema()
+    for document in Corpus(sample_home).documents():
+        fields = document_to_fields(document, "hash")
+        text = searchable_text(document)
+        plain = {
+            "title": LanguageText(document.title, document.language),
+            "body": LanguageText(text.partition("\n\n")[2], document.language),
+            "exact": text,
+        }
+        for name, value in plain.items():
+            assert sorted(schema[name].index(fields[name])) == sorted(schema[name].index(value))

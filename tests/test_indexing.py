@@ -137,7 +137,7 @@ def test_a_failed_rebuild_leaves_the_live_index_alone(indexed_home, monkeypatch)
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Index, "_write", explode)
+    monkeypatch.setattr("archive.indexing._build_segments", explode)
     with pytest.raises(RuntimeError):
         index.rebuild(Corpus(indexed_home))
     assert index.generation() == live

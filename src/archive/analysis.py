@@ -219,6 +219,8 @@ EXACT = "exact"
 #: Cache size per chain before it is cleared; a corpus has far fewer distinct words.
 CACHE_LIMIT = 500_000
 _caches: dict[str, dict[str, tuple[str, ...]]] = {}
+#: chain -> raw word -> (exact terms, stemmed terms), for one-pass indexing.
+_pair_caches: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
 
 
 def _words(token: str) -> list[str]:
@@ -291,6 +293,43 @@ def query_terms(word: str) -> tuple[str, ...]:
 def exact_terms(text: str) -> list[str]:
     """The exact-chain terms of a piece of text, in order (for phrases)."""
     return [t for m in word_matches(text) for t in terms_of(m.group(), EXACT)]
+
+
+def analyse_document(parts: list[str], language: str):
+    """All index terms of a document in one pass over its words.
+
+    `parts` are the title, then each paragraph. Returns (title stemmed term ->
+    frequency, body stemmed term -> frequency, exact term -> positions), the
+    same terms and positions `ArchiveAnalyzer` gives each field, but each
+    word is tokenised once for all three fields.
+    """
+    chain = language if language in ("en", "fr", "ar") else "en"
+    both = _pair_caches.setdefault(chain, {})
+    if len(both) >= CACHE_LIMIT:
+        both.clear()
+    title: dict[str, int] = {}
+    body: dict[str, int] = {}
+    exact: dict[str, list[int]] = {}
+    pos = -1
+    for number, part in enumerate(parts):
+        stemmed = title if number == 0 else body
+        words = WORD.findall(part)
+        if words and number:  # a new paragraph: positions move to the next bucket
+            pos = (pos // PARAGRAPH_GAP + 1) * PARAGRAPH_GAP - 1
+        for raw in words:
+            pair = both.get(raw)
+            if pair is None:
+                pair = both[raw] = (terms_of(raw, EXACT), terms_of(raw, chain))
+            for term in pair[0]:
+                pos += 1
+                found = exact.get(term)
+                if found is None:
+                    exact[term] = [pos]
+                else:
+                    found.append(pos)
+            for term in pair[1]:
+                stemmed[term] = stemmed.get(term, 0) + 1
+    return title, body, exact
 
 
 class LanguageText(str):

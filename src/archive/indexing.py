@@ -23,18 +23,20 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import multiprocessing
 import os
 import secrets
 import shutil
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
-from whoosh.writing import MERGE_SMALL
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from .corpus import Corpus, write_atomic
 from .document import Document
@@ -43,6 +45,8 @@ from .i18n import N_
 from .schema import build_schema, document_to_fields
 
 INDEX_DIR = "index"
+#: Below this many documents a rebuild runs in one process (starting more costs more).
+PARALLEL_THRESHOLD = 2000
 PARTS = ("public", "restricted")
 _CURRENT = "CURRENT"
 _LOCK = ".write.lock"
@@ -95,9 +99,10 @@ def merge_deletions(writer, segments):
 class Index:
     """The ``index/`` folder of an archive home."""
 
-    def __init__(self, home: Path, write_timeout: float = 10.0):
+    def __init__(self, home: Path, write_timeout: float = 10.0, processes: int | None = None):
         self.root = Path(home) / INDEX_DIR
         self.write_timeout = write_timeout
+        self.processes = processes  # for rebuilds; None: one per core on large corpora
 
     # --- Generations ---------------------------------------------------------
 
@@ -238,6 +243,12 @@ class Index:
                 items.append((document, hash_bytes(data)))
             self._write(self._require(), items, [d.path for d, _ in items])
 
+    def remove(self, paths: Iterable[str]) -> None:
+        """Drop the documents at these corpus paths (relative to corpus/) from the index."""
+        with self.write_lock():
+            if self.exists():
+                self._write(self._require(), [], list(paths))
+
     def _update(self, corpus: Corpus, folder: Path) -> IndexReport:
         report = IndexReport()
         indexed = self.indexed()
@@ -284,25 +295,39 @@ class Index:
             for part in PARTS:
                 (folder / part).mkdir(parents=True)
                 whoosh_index.create_in(str(folder / part), schema)
-            items = []
-            seen_ids: dict[str, str] = {}
-            for path, document, digest, problems in _scan(corpus):
-                report.problems.extend(problems)
-                if document is None:
-                    continue
-                if document.id in seen_ids:
+            paths = list(corpus.paths())
+            workers = self.workers(len(paths))
+            chunks = [paths[i::workers] for i in range(workers)]
+            jobs = [(folder, corpus.home, chunk) for chunk in chunks]
+            if workers == 1:
+                results = [_build_segments(*jobs[0])]
+            else:
+                context = multiprocessing.get_context("spawn")
+                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                    results = list(pool.map(_build_segments, *zip(*jobs, strict=True)))
+            # The first file (in corpus order) of an id wins, as in an update.
+            entries = sorted(e for _, found, _ in results for e in found)
+            seen: dict[str, str] = {}
+            duplicates = []
+            for _, doc_id, relpath, where in entries:
+                if doc_id in seen:
+                    duplicates.append(relpath)
                     report.problems.append(
-                        Problem(
-                            corpus.display(path),
-                            "id",
-                            f"duplicate id, also in {seen_ids[document.id]}",
-                        )
+                        Problem(where, "id", f"duplicate id, also in {seen[doc_id]}")
                     )
                     continue
-                seen_ids[document.id] = corpus.display(path)
-                items.append((document, digest))
-                report.added.append(document.id)
-            self._write(folder, items, [])
+                seen[doc_id] = where
+                report.added.append(doc_id)
+            for _, _, problems in results:
+                report.problems.extend(problems)
+            for part in PARTS:
+                ix = whoosh_index.open_dir(str(folder / part))
+                writer = _Writer(ix, timeout=self.write_timeout, compound=False)
+                writer._close_segment()
+                writer._commit_toc([s[part] for s, _, _ in results if s[part] is not None])
+                writer._finish()
+            if duplicates:
+                self._write(folder, [], duplicates)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -310,6 +335,12 @@ class Index:
         write_atomic(self.root / _CURRENT, f"{name}\n".encode("ascii"))
         self._remove_old_generations(keep={name, previous.name if previous else name})
         return report
+
+    def workers(self, documents: int) -> int:
+        """Processes for a rebuild: one per core, when there is enough work to share."""
+        if self.processes:
+            return max(1, self.processes)
+        return 1 if documents < PARALLEL_THRESHOLD else max(1, os.cpu_count() or 1)
 
     def _remove_old_generations(self, keep: set[str]) -> None:
         # The generation just replaced is kept: searchers opened on it may
@@ -323,7 +354,7 @@ class Index:
         try:
             for part in PARTS:
                 ix = whoosh_index.open_dir(str(folder / part))
-                writers[part] = ix.writer(timeout=self.write_timeout, compound=False)
+                writers[part] = _Writer(ix, timeout=self.write_timeout, compound=False)
             for path in delete:
                 for writer in writers.values():
                     writer.delete_by_term("path", path)
@@ -337,6 +368,73 @@ class Index:
             writer.commit(mergetype=merge_deletions)
 
 
+class _CachedLengths:
+    """Field lengths of a new segment, read once per field instead of once per posting.
+
+    Whoosh asks for a document's field length for every posting it writes;
+    reading each from the lengths column dominated the cost of a commit.
+    """
+
+    def __init__(self, reader, doc_count: int):
+        self._reader = reader
+        self._doc_count = doc_count
+        self._lengths: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            length = self._reader.doc_field_length
+            lengths = [length(n, fieldname, default) for n in range(self._doc_count)]
+            self._lengths[fieldname] = lengths
+        return lengths[docnum]
+
+    def __getattr__(self, name):
+        return getattr(self._reader, name)
+
+
+class _Writer(SegmentWriter):
+    """Whoosh's segment writer with field lengths cached while postings are written."""
+
+    def per_document_reader(self):
+        return _CachedLengths(super().per_document_reader(), self.docnum)
+
+
+def _build_segments(folder: Path, home: Path, paths: list[Path]):
+    """Index `paths` into a new segment of each part (run in a worker process).
+
+    Returns ({part: segment or None}, [(path, id, relative path, display path)],
+    problems); the parent adds the segments to the index in one commit.
+    """
+    corpus = Corpus(home)
+    writers = {
+        part: _Writer(whoosh_index.open_dir(str(folder / part)), _lk=False, compound=False)
+        for part in PARTS
+    }
+    entries, problems, seen = [], [], set()
+    try:
+        for path, document, digest, found in _scan(corpus, paths):
+            problems.extend(found)
+            if document is None:
+                continue
+            entries.append((str(path), document.id, document.path, corpus.display(path)))
+            if document.id in seen:  # reported by the parent; the first file wins
+                continue
+            seen.add(document.id)
+            writers[part_of(document)].add_document(**document_to_fields(document, digest))
+        segments = {}
+        for part, writer in writers.items():
+            if writer._added:
+                segments[part] = writer._finalize_segment()
+            else:
+                writer._close_segment()
+                segments[part] = None
+    except BaseException:
+        for writer in writers.values():
+            writer.cancel()
+        raise
+    return segments, entries, problems
+
+
 def _latest_generation(folder: Path) -> int:
     """The number of the newest table of contents (``_MAIN_<n>.toc``) in a Whoosh folder."""
     latest = -1
@@ -347,9 +445,9 @@ def _latest_generation(folder: Path) -> int:
     return latest
 
 
-def _scan(corpus: Corpus):
+def _scan(corpus: Corpus, paths: Iterable[Path] | None = None):
     """(path, document or None, content hash, problems) for every corpus file."""
-    for path in corpus.paths():
+    for path in corpus.paths() if paths is None else paths:
         try:
             data = path.read_bytes()
         except OSError as exc:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.system import pack_uint
 
-from .analysis import ArchiveAnalyzer, LanguageText
+from .analysis import ArchiveAnalyzer, analyse_document
 from .document import Document
 
 #: Fields searched for plain words, with their BM25F weights.
@@ -37,14 +38,39 @@ HIT_FIELDS = (
 )
 
 
+class TermCounts(dict):
+    """Terms already analysed for a field: term -> frequency, or -> positions."""
+
+
+class AnalysedText(TEXT):
+    """A TEXT field that also accepts `TermCounts` computed beforehand.
+
+    Indexing analyses each document once for its three text fields (see
+    `analysis.analyse_document`); the field only encodes the result in its
+    own format. A plain string is analysed with the field's analyzer.
+    """
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, TermCounts):
+            return super().index(value, **kwargs)
+        boost = self.format.field_boost
+        if self.format.supports("positions"):
+            encode = self.format.encode
+            return [
+                (t.encode("utf-8"), len(p), len(p) * boost, encode(p)) for t, p in value.items()
+            ]
+        # Frequency format: the posting value is the frequency as a varint.
+        return [(t.encode("utf-8"), n, n * boost, pack_uint(n)) for t, n in value.items()]
+
+
 def build_schema() -> Schema:
     stemmed = ArchiveAnalyzer("stemmed")
     return Schema(
         id=ID(unique=True),
         path=ID(unique=True),
-        title=TEXT(analyzer=stemmed, phrase=False, field_boost=SEARCH_BOOSTS["title"]),
-        body=TEXT(analyzer=stemmed, phrase=False, field_boost=SEARCH_BOOSTS["body"]),
-        exact=TEXT(analyzer=ArchiveAnalyzer("exact"), phrase=True),
+        title=AnalysedText(analyzer=stemmed, phrase=False, field_boost=SEARCH_BOOSTS["title"]),
+        body=AnalysedText(analyzer=stemmed, phrase=False, field_boost=SEARCH_BOOSTS["body"]),
+        exact=AnalysedText(analyzer=ArchiveAnalyzer("exact"), phrase=True),
         country=KEYWORD(commas=True, scorable=False),
         org=KEYWORD(commas=True, scorable=False),
         person=KEYWORD(commas=True, scorable=False),
@@ -59,29 +85,31 @@ def build_schema() -> Schema:
     )
 
 
-def searchable_text(document: Document) -> str:
-    """All the text words are searched in: title, body, then case details.
+def searchable_parts(document: Document) -> list[str]:
+    """All the text words are searched in: title, paragraphs, then case details.
 
-    Paragraphs are separated by blank lines, so the exact field's positions
-    say which paragraph a word is in (0 is the title, n is ``#pn``).
+    Each part is a paragraph of the exact field, so its positions say which
+    paragraph a word is in (0 is the title, n is ``#pn``).
     """
-    parts = [document.title, *document.paragraphs()]
     details = [*document.charges, document.sentence or ""]
     details += [event.event for event in document.events]
-    parts += [d for d in details if d]
-    return "\n\n".join(parts)
+    return [document.title, *document.paragraphs(), *(d for d in details if d)]
+
+
+def searchable_text(document: Document) -> str:
+    return "\n\n".join(searchable_parts(document))
 
 
 def document_to_fields(document: Document, content_hash: str) -> dict:
     """The fields Whoosh indexes for one document."""
-    text = searchable_text(document)
+    title, body, exact = analyse_document(searchable_parts(document), document.language)
     meta = {name: getattr(document, name) for name in HIT_FIELDS}
     return {
         "id": document.id,
         "path": document.path or "",
-        "title": LanguageText(document.title, document.language),
-        "body": LanguageText(text.partition("\n\n")[2], document.language),
-        "exact": text,
+        "title": TermCounts(title),
+        "body": TermCounts(body),
+        "exact": TermCounts(exact),
         "country": ",".join(document.countries),
         "org": ",".join(document.organisations),
         "person": ",".join(document.people),

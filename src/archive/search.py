@@ -17,11 +17,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from babel.dates import get_month_names
 from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
+from . import engine
 from . import facets as facet_data
 from .analysis import (
     EXACT,
@@ -56,6 +58,10 @@ from .schema import searchable_text
 from .snippets import MatchTerms, Paragraph, Snippet, analyse_paragraphs, make_snippet
 
 SORTS = ("relevance", "date", "date-asc")
+#: Registry kind -> indexed field of the documents tagged with it.
+ENTITY_FIELDS = {"country": "country", "organisation": "org", "person": "person"}
+#: Most values listed per facet (the most frequent; selected values are always listed).
+FACET_LIMIT = 100
 #: Documents kept read and analysed in memory (for snippets and document pages).
 DOCUMENT_CACHE_SIZE = 512
 #: A prefix matching more index terms than this is refused with a message.
@@ -390,7 +396,7 @@ class Compiler:
             length = 0
             if self.expand:
                 for length in range(min(MAX_NAME_WORDS, len(texts) - i), 0, -1):
-                    entities = self.registry.names.lookup(texts[i : i + length])
+                    entities = self.visible(self.registry.names.lookup(texts[i : i + length]))
                     if entities:
                         break
             if entities:
@@ -409,6 +415,15 @@ class Compiler:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
+    def visible(self, entities: list[Entity]) -> list[Entity]:
+        """Organisations and people are recognised only when a document in this index
+        is tagged with them: a name known only from restricted files stays a word."""
+        return [
+            e
+            for e in entities
+            if e.kind == "country" or self.reader.doc_frequency(ENTITY_FIELDS[e.kind], e.id)
+        ]
+
     def words_query(self, texts: list[str]) -> wq.Query | None:
         parts = []
         for text in texts:
@@ -424,8 +439,7 @@ class Compiler:
 
     def entity(self, entity: Entity) -> wq.Query:
         """Documents tagged with the entity, or naming it in any language."""
-        fieldname = {"country": "country", "organisation": "org", "person": "person"}[entity.kind]
-        parts: list[wq.Query] = [wq.Term(fieldname, entity.id)]
+        parts: list[wq.Query] = [wq.Term(ENTITY_FIELDS[entity.kind], entity.id)]
         names = list(entity.all_names)
         if entity.kind == "person":
             names += [n.split()[-1] for n in entity.all_names if len(n.split()) > 1]
@@ -521,9 +535,7 @@ class Compiler:
     def resolve(self, kind: str, value: str) -> list[Entity]:
         entities = self.registry.by_kind(kind)
         exact = entities.get(value) or entities.get(value.upper() if kind == "country" else value)
-        if exact:
-            return [exact]
-        return self.registry.names.find(value, kind)
+        return self.visible([exact] if exact else self.registry.names.find(value, kind))
 
     def date_range(self, node: DateRange) -> wq.Query | None:
         try:
@@ -626,14 +638,17 @@ def date_bounds(start: str, end: str) -> tuple[int, int]:
 class SearchService:
     """Searches one archive home. Safe to share between threads."""
 
-    def __init__(self, home: Path, registry: Registry | None = None):
+    def __init__(self, home: Path, registry: Registry | None = None, reference: bool = False):
+        """`reference` uses the plain document-at-a-time implementation (for tests)."""
         self.home = Path(home)
+        self.reference = reference
         self.corpus = Corpus(self.home)
         self.index = Index(self.home)
         self._registry = registry
         self._local = threading.local()
         self._documents: OrderedDict[tuple[str, str], tuple] = OrderedDict()
         self._documents_lock = threading.Lock()
+        self._labels: dict[tuple[str, str, str], str] = {}
         self._open: list = []  # every searcher opened, so that close() can close them
         self._open_lock = threading.Lock()
 
@@ -679,9 +694,13 @@ class SearchService:
                 self._open.remove(found[1])
             self._open.append(searcher)
         cache[include_restricted] = (state, searcher)
-        facet_data.forget_segments(
-            facet_data.segment_key(r) for r, _ in searcher.reader().leaf_readers()
-        )
+        live = [
+            facet_data.segment_key(r)
+            for r, _ in searcher.reader().leaf_readers()
+            if r.segment() is not None
+        ]
+        facet_data.forget_segments(live)
+        engine.forget(live)
         return searcher
 
     # --- Searching -------------------------------------------------------------
@@ -707,21 +726,20 @@ class SearchService:
         if query.strip() and compiled.query is None:
             messages.append(Message(N_("Nothing searchable was left in the query.")))
 
-        matches = _collect(searcher, compiled.query) if compiled.query or not query.strip() else []
-        low, high = date_bounds(filters.date_from, filters.date_to)
-        if filters.date_from or filters.date_to:
-            matches = [m for m in matches if low <= m[0].dates[m[1]] <= high]
         selected = filters.selected()
-        results, counts = _filter_and_count(matches, selected)
-
-        top = _rank(results, sort, page * page_size)[(page - 1) * page_size :]
-        hits = [self._hit(searcher, m, compiled.terms, locale) for m in top]
+        searching = compiled.query is not None or not query.strip()
+        run = _reference_search if self.reference else _engine_search
+        total, ranked, counts = run(
+            searcher, compiled.query, searching, filters, selected, sort, page * page_size
+        )
+        top = ranked[(page - 1) * page_size :]
+        hits = [self._hit(searcher, docnum, score, compiled.terms, locale) for docnum, score in top]
         suggestion = self._suggest(searcher, parsed.text, compiled) if compiled.words else None
         return SearchResult(
             query=query,
-            total=len(results),
+            total=total,
             hits=hits,
-            facets=self._facets(counts, selected, locale),
+            facets=self._facets(counts, selected, locale, searcher.reader()),
             page=page,
             page_size=page_size,
             sort=sort,
@@ -785,15 +803,17 @@ class SearchService:
         """The visible translations of a document, the one in `locale` first."""
         return self._translations(self.searcher(include_restricted), document.translations, locale)
 
+    def restricted_documents(self) -> list[dict]:
+        """Id, title, date and language of every restricted document, newest first."""
+        with self.index.open("restricted").searcher() as searcher:
+            found = [stored["meta"] for stored in searcher.all_stored_fields()]
+        return sorted(found, key=lambda m: (date_key(m["date"]), m["id"]), reverse=True)
+
     def public_documents(self) -> list[tuple[str, str]]:
         """(id, ISO date) of every public document, newest first (for sitemaps)."""
-        searcher = self.searcher()
         found = []
-        for subsearcher, _ in searcher.leaf_searchers():
-            reader = subsearcher.reader()
-            columns = facet_data.segment_facets(reader)
-            for docnum in reader.all_doc_ids():
-                found.append((columns.dates[docnum], columns.ids[docnum]))
+        for data, _, matches in engine.match(self.searcher(), None):
+            found.extend((int(data.dates[n]), data.ids[n]) for n in matches.ids)
         found.sort(reverse=True)
         return [(doc_id, _iso(key)) for key, doc_id in found]
 
@@ -816,8 +836,7 @@ class SearchService:
                 self._documents.popitem(last=False)
         return found
 
-    def _hit(self, searcher, match, terms: MatchTerms, locale: str) -> Hit:
-        _, _, docnum, score = match
+    def _hit(self, searcher, docnum: int, score: float, terms: MatchTerms, locale: str) -> Hit:
         stored = searcher.stored_fields(docnum)
         meta = stored["meta"]
         try:
@@ -910,16 +929,47 @@ class SearchService:
         if stored is None:
             raise NotFound(N_("no document with id {id!r}"), id=doc_id)
         document = self._read(stored["meta"]["path"], stored["hash"])
-        reader = searcher.reader()
+        scores = self._similarity(searcher, document)
         excluded = {document.id, *document.translations}
+        ranked = sorted((i for i in scores if i not in excluded), key=lambda i: (-scores[i], i))
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for candidate in ranked:
+            if candidate in seen:
+                continue
+            meta = searcher.document(id=candidate)["meta"]
+            group = {candidate, *meta["translations"]}
+            seen |= group
+            if group & excluded:
+                continue
+            chosen = candidate
+            if meta["language"] != locale:
+                for other in meta["translations"]:
+                    other_stored = searcher.document(id=other)
+                    if other_stored and other_stored["meta"]["language"] == locale:
+                        chosen = other
+            docnum = searcher.document_number(id=chosen)
+            hits.append(self._hit(searcher, docnum, scores[candidate], MatchTerms(), locale))
+            if len(hits) >= limit:
+                break
+        return hits
 
+    def similar_ids(
+        self, document: Document, limit: int = 20, include_restricted: bool = True
+    ) -> list[str]:
+        """Ids of the documents most like `document`, which need not be in the archive."""
+        scores = self._similarity(self.searcher(include_restricted), document)
+        scores.pop(document.id, None)
+        return sorted(scores, key=lambda i: (-scores[i], i))[:limit]
+
+    def _similarity(self, searcher, document: Document) -> dict[str, float]:
+        """id -> score: distinctive shared words (0..1) plus shared entities (0..1)."""
+        reader = searcher.reader()
         text_scores = _collect(searcher, _distinctive_terms_query(reader, document))
         best_text = max((m[3] for m in text_scores), default=0.0) or 1.0
         scores: dict[str, float] = {}
-        columns_of: dict[str, tuple] = {}
         for columns, local, _, score in text_scores:
             scores[columns.ids[local]] = score / best_text
-            columns_of[columns.ids[local]] = (columns, local)
 
         weights = _entity_weights(reader, document)
         total = sum(weights.values()) or 1.0
@@ -936,37 +986,11 @@ class SearchService:
             )
             key = columns.ids[local]
             scores[key] = scores.get(key, 0.0) + shared / total
-            columns_of[key] = (columns, local)
-
-        ranked = sorted((i for i in scores if i not in excluded), key=lambda i: (-scores[i], i))
-        hits: list[Hit] = []
-        seen: set[str] = set()
-        for candidate in ranked:
-            if candidate in seen:
-                continue
-            found = searcher.document(id=candidate)
-            meta = found["meta"]
-            group = {candidate, *meta["translations"]}
-            seen |= group
-            if group & excluded:
-                continue
-            chosen = candidate
-            if meta["language"] != locale:
-                for other in meta["translations"]:
-                    other_stored = searcher.document(id=other)
-                    if other_stored and other_stored["meta"]["language"] == locale:
-                        chosen = other
-            docnum = searcher.document_number(id=chosen)
-            hits.append(
-                self._hit(searcher, (None, None, docnum, scores[candidate]), MatchTerms(), locale)
-            )
-            if len(hits) >= limit:
-                break
-        return hits
+        return scores
 
     # --- Facets ----------------------------------------------------------------------
 
-    def _facets(self, counts, selected, locale: str) -> dict[str, list[FacetValue]]:
+    def _facets(self, counts, selected, locale: str, reader) -> dict[str, list[FacetValue]]:
         shown = list(facet_data.FACETS)
         if len(selected.get("year", ())) == 1:
             shown.append("month")
@@ -978,14 +1002,38 @@ class SearchService:
             if name == "month":
                 year = selected["year"][0]
                 values = {v for v in values if v.startswith(year)}
+            if len(values) > FACET_LIMIT and name in ("country", "organisation", "person"):
+                # Only the most frequent values (and the selected ones) are labelled and listed.
+                border = heapq.nlargest(FACET_LIMIT, counter.values())[-1]
+                values = {v for v in values if counter.get(v, 0) >= border} | chosen
             items = [
-                FacetValue(v, self.facet_label(name, v, locale), counter.get(v, 0), v in chosen)
+                FacetValue(v, self._visible_label(reader, name, v, locale), counter.get(v, 0),
+                           v in chosen)
                 for v in values
-            ]
-            facets[name] = _order_facet(name, items)
+            ]  # fmt: skip
+            ordered = _order_facet(name, items)
+            if len(ordered) > FACET_LIMIT:
+                ordered = ordered[:FACET_LIMIT] + [v for v in ordered[FACET_LIMIT:] if v.selected]
+            facets[name] = ordered
         return facets
 
+    def _visible_label(self, reader, facet: str, value: str, locale: str) -> str:
+        """A value's label, unless it names an organisation or person no visible
+        document is tagged with: the registry's names of people who appear only in
+        restricted files are not shown, even to someone who guessed the id."""
+        field = ENTITY_FIELDS.get(facet)
+        if facet in ("organisation", "person") and not reader.doc_frequency(field, value):
+            return value
+        return self.facet_label(facet, value, locale)
+
     def facet_label(self, facet: str, value: str, locale: str) -> str:
+        key = (facet, value, locale)
+        label = self._labels.get(key)
+        if label is None:
+            label = self._labels[key] = self._facet_label(facet, value, locale)
+        return label
+
+    def _facet_label(self, facet: str, value: str, locale: str) -> str:
         if facet == "country":
             return self.registry.label("country", value, locale)
         if facet in ("organisation", "person"):
@@ -1073,8 +1121,86 @@ def _entity_weights(reader, document: Document) -> dict[tuple[str, str], float]:
 
 # --- Matching, filtering, ranking ------------------------------------------------------
 
-#: A match: (segment facets, local docnum, global docnum, score).
+#: Scores are compared rounded, so that sums taken in a different order rank alike.
+SCORE_DIGITS = 9
+#: A match of the reference implementation: (segment facets, local docnum, global docnum, score).
 Match = tuple
+
+
+def _engine_search(searcher, query, searching: bool, filters: Filters, selected, sort, limit):
+    """(total, first `limit` (docnum, score) in order, facet counts), vectorised."""
+    low, high = date_bounds(filters.date_from, filters.date_to)
+    dated = bool(filters.date_from or filters.date_to)
+    names = (*facet_data.FACETS, "month")
+    counts: dict[str, dict[str, int]] = {name: {} for name in names}
+    chosen = {name: set(values) for name, values in selected.items()}
+    kept = []
+    total = 0
+    for data, offset, found in engine.match(searcher, query) if searching else []:
+        base = np.zeros(data.size, dtype=bool)
+        base[found.ids] = True
+        if dated:
+            base &= (data.dates >= low) & (data.dates <= high)
+        masks = {name: engine.selection_mask(data, name, values) for name, values in chosen.items()}
+        everything = base.copy()
+        for mask in masks.values():
+            everything &= mask
+        for name in names:
+            if name in masks:  # a facet's own selection does not narrow its counts
+                mask = base.copy()
+                for other, other_mask in masks.items():
+                    if other != name:
+                        mask &= other_mask
+            else:
+                mask = everything
+            engine.count(data, name, mask, counts[name])
+        keep = everything[found.ids]
+        ids, scores = found.ids[keep], found.scores[keep]
+        total += len(ids)
+        kept.append((data, offset, ids, scores))
+    return total, _engine_rank(kept, sort, limit), counts
+
+
+def _engine_rank(kept, sort: str, limit: int) -> list[tuple[int, float]]:
+    """The first `limit` results: by score (or date), then newest, then id."""
+    if not kept or limit <= 0:
+        return []
+    docnums = np.concatenate([offset + ids for _, offset, ids, _ in kept])
+    if not len(docnums):
+        return []
+    scores = np.concatenate([scores for _, _, _, scores in kept])
+    dates = np.concatenate([data.dates[ids] for data, _, ids, _ in kept])
+    if sort == "date":
+        primary, secondary = -dates.astype(np.float64), np.zeros(len(dates))
+    elif sort == "date-asc":
+        primary, secondary = dates.astype(np.float64), np.zeros(len(dates))
+    else:
+        primary, secondary = -np.round(scores, SCORE_DIGITS), -dates.astype(np.float64)
+    if len(primary) > limit:
+        # Everything that can reach the first `limit`: ties at the border included.
+        border = np.partition(primary, limit - 1)[limit - 1]
+        candidates = np.flatnonzero(primary <= border)
+    else:
+        candidates = np.arange(len(primary))
+    ids = {}
+    for data, offset, local, _ in kept:
+        for n in local:
+            ids[offset + int(n)] = data.ids[int(n)]
+    order = sorted(
+        candidates.tolist(),
+        key=lambda i: (primary[i], secondary[i], ids[int(docnums[i])]),
+    )[:limit]
+    return [(int(docnums[i]), float(scores[i])) for i in order]
+
+
+def _reference_search(searcher, query, searching: bool, filters: Filters, selected, sort, limit):
+    """The straightforward implementation: one document at a time, in Python."""
+    matches = _collect(searcher, query) if searching else []
+    low, high = date_bounds(filters.date_from, filters.date_to)
+    if filters.date_from or filters.date_to:
+        matches = [m for m in matches if low <= m[0].dates[m[1]] <= high]
+    results, counts = _filter_and_count(matches, selected)
+    return len(results), [(m[2], m[3]) for m in _rank(results, sort, limit)], counts
 
 
 def _collect(searcher, query: wq.Query | None) -> list[Match]:
@@ -1088,6 +1214,8 @@ def _collect(searcher, query: wq.Query | None) -> list[Match]:
     context = searcher.context()
     for subsearcher, offset in searcher.leaf_searchers():
         reader = subsearcher.reader()
+        if reader.segment() is None:  # an index with no segment yet
+            continue
         columns = facet_data.segment_facets(reader)
         if query is None:
             matches.extend((columns, d, d + offset, 0.0) for d in reader.all_doc_ids())
@@ -1139,5 +1267,5 @@ def _rank(matches: list[Match], sort: str, limit: int) -> list[Match]:
     elif sort == "date-asc":
         key = lambda m: (m[0].dates[m[1]], m[0].ids[m[1]])  # noqa: E731
     else:
-        key = lambda m: (-m[3], -m[0].dates[m[1]], m[0].ids[m[1]])  # noqa: E731
+        key = lambda m: (-round(m[3], SCORE_DIGITS), -m[0].dates[m[1]], m[0].ids[m[1]])  # noqa: E731
     return heapq.nsmallest(limit, matches, key=key)
