@@ -23,10 +23,24 @@ from pathlib import Path
 
 #: A fixed mix: words, names in the other script, phrases, fields, facets.
 QUERIES = [
-    "Egypt", "مصر", "Égypte", "surveillance", "المراقبة", "Raisouni", "خاشقجي", "NSO",
-    '"freedom of expression"', "journalists Morocco", "Pegasus OR spyware", "type:case",
-    "country:MA sentenced", "date:2021 Pegasus", "الصحفيين", "organ*", "Khashoggi -Cengiz",
-]  # fmt: skip
+    "Egypt",
+    "مصر",
+    "Égypte",
+    "surveillance",
+    "المراقبة",
+    "Raisouni",
+    "خاشقجي",
+    "NSO",
+    '"freedom of expression"',
+    "journalists Morocco",
+    "Pegasus OR spyware",
+    "type:case",
+    "country:MA sentenced",
+    "date:2021 Pegasus",
+    "الصحفيين",
+    "organ*",
+    "Khashoggi -Cengiz",
+]
 FACETED = ["&country=EG", "&lang=ar", "&type=case&year=2021", ""]
 
 
@@ -95,8 +109,10 @@ def start_server(home: Path, port: int) -> subprocess.Popen:
     archive = Path(sys.executable).with_name("archive")
     server = subprocess.Popen(
         [str(archive), "--home", str(home), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ},
-    )  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

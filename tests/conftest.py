@@ -121,7 +121,7 @@ def browser():
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--no-first-run",
-            ],  # fmt: skip
+            ],
         )
         yield browser
         browser.close()

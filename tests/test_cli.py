@@ -125,6 +125,7 @@ def test_add_writes_the_corpus_file_then_indexes_it(run_cli, indexed_home, tmp_p
         "2022-03-01",
         "--country",
         "TN",
+        "--yes",
         home=indexed_home,
     )
     assert result.exit_code == 0, result.output
@@ -142,10 +143,28 @@ def test_add_writes_the_corpus_file_then_indexes_it(run_cli, indexed_home, tmp_p
         "en",
         "--date",
         "2022-03-01",
+        "--yes",
         home=indexed_home,
     )
     assert again.exit_code == 2
     assert "is already in the archive" in again.output
+    original = path.read_text(encoding="utf-8").split("original_file: ")[1].split()[0]
+    assert (indexed_home / "corpus" / original).read_bytes() == note.read_bytes()
+
+
+def test_add_asks_before_saving(run_cli, indexed_home, tmp_path):
+    note = tmp_path / "تقرير.txt"
+    note.write_text("Statement on Tunisia\n\nA statement about Tunisia.\n", encoding="utf-8")
+    args = ["add", str(note), "--type", "statement", "--language", "en", "--date", "2022-03-01"]
+    declined = run_cli(*args, home=indexed_home, input="n\n")
+    assert "Save it to the archive?" in declined.output and "Not saved" in declined.output
+    assert not (indexed_home / "corpus" / "statement" / "2022").exists()
+    accepted = run_cli(*args, home=indexed_home, input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    saved = indexed_home / "corpus" / "statement" / "2022" / "statement-on-tunisia.md"
+    text = saved.read_text(encoding="utf-8")
+    assert "original_name: تقرير.txt" in text  # the Arabic file name is kept as metadata
+    assert "originals/" in text and "تقرير" not in text.split("original_file:")[1]
 
 
 @pytest.mark.parametrize(
@@ -171,6 +190,7 @@ def test_add_refuses_bad_metadata_and_writes_nothing(
         "en",
         "--date",
         "2022-01-01",
+        "--yes",
         *extra,
     ]
     result = run_cli(*args, home=indexed_home)

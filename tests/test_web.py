@@ -207,8 +207,12 @@ def test_citing_a_paragraph(client):
     assert "paragraph 2" in page
     assert "http://localhost/en/documents/raissouni-case-en#p2" in page
     assert "He was sentenced to five years" in page
-    csl = json.loads(re.search(r'<pre id="citation-csl"[^>]*>(.*?)</pre>', page, re.S).group(1)
-                     .replace("&#34;", '"').replace("&quot;", '"'))  # fmt: skip
+    csl = json.loads(
+        re.search(r'<pre id="citation-csl"[^>]*>(.*?)</pre>', page, re.S)
+        .group(1)
+        .replace("&#34;", '"')
+        .replace("&quot;", '"')
+    )
     assert csl["locator"] == "2" and csl["issued"] == {"date-parts": [[2021, 7, 9]]}
     assert client.get("/en/documents/raissouni-case-en/cite?p=99").status_code == 404
 
@@ -299,8 +303,11 @@ def test_sitemap_and_robots(client):
 
 def test_api_search_is_the_cli_json(client, run_cli, indexed_home):
     api = client.get("/api/search?q=%D9%85%D8%B5%D8%B1&country=EG&locale=ar").get_json()
-    cli = json.loads(run_cli("search", "مصر", "--country", "EG", "--json", "--locale", "ar",
-                             home=indexed_home).output)  # fmt: skip
+    cli = json.loads(
+        run_cli(
+            "search", "مصر", "--country", "EG", "--json", "--locale", "ar", home=indexed_home
+        ).output
+    )
     assert api == cli
 
 

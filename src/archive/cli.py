@@ -7,23 +7,26 @@ fails `archive check`), never in a traceback.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
 import click
 
-from . import evaluation, i18n
+from . import i18n, ingest
 from .config import DEFAULTS, home_from_env
-from .corpus import Corpus, check_references, parse_date, parse_document, render_document
-from .document import FRONT_MATTER_FIELDS, LANGUAGES, TYPES, Document
+from .corpus import Corpus, render_document
+from .document import LANGUAGES, TYPES, Document
+from .editing import Editor
 from .errors import ArchiveError
+from .extract import FORMATS, Limits
 from .i18n import LOCALES, N_, gettext, ngettext
 from .indexing import Index
 from .search import SORTS, Filters, SearchService
+from .users import Users
 
 _session = {"locale": "en"}
 
@@ -273,154 +276,234 @@ def search(
             click.echo(f"   {where}{text}")
 
 
-@cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--id", "doc_id", help="Id (default: made from the title).")
-@click.option("--title", help="Title (default: the file's first line).")
-@click.option("--type", "doc_type", type=click.Choice(TYPES))
-@click.option("--language", type=click.Choice(LANGUAGES))
-@click.option("--date", help="Date, YYYY-MM-DD (or YYYY-MM, YYYY).")
-@click.option("--country", "countries", multiple=True, help="Country code (repeatable).")
-@click.option("--org", "organisations", multiple=True, help="Organisation id (repeatable).")
-@click.option("--person", "people", multiple=True, help="Person id (repeatable).")
-@click.option("--source", help="URL of the original.")
-@click.option("--translation", "translations", multiple=True, help="Id of a translation.")
-@click.option("--restricted", is_flag=True, help="Archivists only.")
-@click.pass_obj
-def add(obj: Context, file: Path, **options) -> None:
-    """Add a Markdown or text file to the corpus, then index it."""
-    corpus, index = obj.corpus, obj.index
-    document = document_from_file(file, options)
-    where = file.name
-    text = render_document(document)
-    parsed, problems = parse_document(text, where)
-    problems += check_references(parsed, where, corpus.registry) if parsed else []
-    if problems:
-        raise ArchiveError("{problem}", problem=str(problems[0]))
-    path = corpus.path_for(document)
-    if path.exists() or _id_taken(obj.home, document.id):
-        raise ArchiveError(
-            N_("{file}: id: {id!r} is already in the archive"), file=where, id=document.id
-        )
-    document = corpus.write(document)
-    click.echo(obj._("Written {path}", path=corpus.display(corpus.root / document.path)))
-    index.add(corpus, [document])
-    click.echo(obj._("Indexed {id}", id=document.id))
-
-
-def _id_taken(home: Path, doc_id: str) -> bool:
-    index = Index(home)
-    if not index.exists():
-        return False
-    with index.open_searcher(include_restricted=True) as searcher:
-        return searcher.document(id=doc_id) is not None
-
-
-def document_from_file(file: Path, options: dict) -> Document:
-    """A `Document` from a .md (front matter optional) or .txt file and CLI options."""
-    if file.suffix.lower() not in (".md", ".txt"):
-        raise ArchiveError(N_("{file}: only .md and .txt files can be added"), file=file.name)
-    try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ArchiveError(N_("{file}: not UTF-8 text"), file=file.name) from None
-    meta: dict = {}
-    body = text
-    if text.lstrip().startswith("---"):
-        parsed, problems = parse_document(text, file.name)
-        if parsed is None:
-            raise ArchiveError("{problem}", problem=str(problems[0]))
-        meta = {k: v for k, v in parsed.__dict__.items() if v not in (None, "", ())}
-        body = meta.pop("body")
-    overrides = {k: v for k, v in options.items() if v not in (None, "", (), False)}
-    if options.get("restricted"):
-        overrides["access"] = "restricted"
-    overrides.pop("restricted", None)
-    if "doc_id" in overrides:
-        overrides["id"] = overrides.pop("doc_id")
-    if "doc_type" in overrides:
-        overrides["type"] = overrides.pop("doc_type")
-    for key in ("countries", "organisations", "people", "translations"):
-        if key in overrides:
-            overrides[key] = tuple(overrides[key])
-    meta.update(overrides)
-    if "title" not in meta:
-        first = next((line for line in body.splitlines() if line.strip()), "")
-        meta["title"] = first.strip().lstrip("#").strip()
-        if body.strip().startswith(first.strip()):
-            body = body.strip()[len(first.strip()) :]
-    if "date" in meta and parse_date(meta["date"])[0] is None:
-        raise ArchiveError(
-            "{file}: date: {reason}", file=file.name, reason=parse_date(meta["date"])[1]
-        )
-    for key in ("type", "language", "date"):
-        if key not in meta:
-            raise ArchiveError(
-                N_("{file}: {field}: missing (give --{field})"), file=file.name, field=key
-            )
-    meta.setdefault("id", slug(meta["title"], meta["date"], meta["language"]))
-    fields = {k: v for k, v in meta.items() if k in FRONT_MATTER_FIELDS}
-    return Document(body=body.strip(), **fields)
-
-
-def slug(title: str, date: str, language: str) -> str:
-    """An id from a title: ASCII words joined by '-', else the date and language."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_title.lower())[:8]
-    base = "-".join(words) or f"document-{date}"
-    return f"{base}-{language}" if not words else base
+def _metadata_options(command):
+    """The options that override proposed metadata, shared by `add` and `import`."""
+    options = [
+        click.option("--title", help="Title (default: proposed from the file)."),
+        click.option("--type", "doc_type", type=click.Choice(TYPES)),
+        click.option("--language", type=click.Choice(LANGUAGES)),
+        click.option("--date", help="Date, YYYY-MM-DD (or YYYY-MM, YYYY)."),
+        click.option("--country", "countries", multiple=True, help="Country code (repeatable)."),
+        click.option("--org", "organisations", multiple=True, help="Organisation id (repeatable)."),
+        click.option("--person", "people", multiple=True, help="Person id (repeatable)."),
+        click.option("--source", help="URL of the original."),
+        click.option("--translation", "translations", multiple=True, help="Id of a translation."),
+        click.option("--restricted", is_flag=True, help="Archivists only."),
+        click.option(
+            "--keep-repeats",
+            is_flag=True,
+            help="Keep every copy of a passage repeated inside a file.",
+        ),
+        click.option(
+            "--as",
+            "user_name",
+            default=None,
+            help="Name recorded in the audit log (default: $USER).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 @cli.command()
-@click.argument("doc_id")
-@click.option("--limit", type=int, default=5, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
-@click.option("--include-restricted", is_flag=True, help="Also consider restricted documents.")
-@click.pass_obj
-def similar(obj: Context, doc_id: str, limit: int, as_json: bool, include_restricted: bool) -> None:
-    """Documents like DOC_ID: shared words, people, organisations and countries."""
-    with SearchService(obj.home) as service:
-        hits = service.similar(doc_id, limit, obj.locale, include_restricted)
-    if as_json:
-        click.echo(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
-        return
-    for number, hit in enumerate(hits, 1):
-        click.echo(f"{number}. {hit.title}  [{hit.id}]  {hit.date} · {hit.language}")
-
-
-@cli.command("eval")
-@click.option(
-    "--file",
-    "path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Judged queries (default: eval/queries.yaml in the archive home).",
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--verbose", is_flag=True, help="Also list every query below a perfect score.")
+@click.option("--id", "doc_id", help="Id (one file only; default: made from the title).")
+@_metadata_options
+@click.option("--yes", is_flag=True, help="Save the proposed description without asking.")
 @click.pass_obj
-def eval_command(obj: Context, path: Path | None, verbose: bool) -> None:
-    """Measure relevance: recall@10, MRR@10 and nDCG@10 over judged queries."""
-    judgements = evaluation.load_judgements(path or obj.home / "eval" / "queries.yaml")
+def add(obj: Context, files: tuple[Path, ...], doc_id: str | None, yes: bool, **options) -> None:
+    """Add files (.pdf .docx .html .md .txt): propose a description, then save it."""
+    if doc_id and len(files) > 1:
+        raise ArchiveError(N_("--id: give it with one file only"))
+    editor = Editor(obj.home, _user_name(options), DEFAULTS["WRITE_TIMEOUT"])
     with SearchService(obj.home) as service:
-        scores = evaluation.evaluate(service, judgements)
-    group, queries, overall = obj._("group"), obj._("queries"), obj._("overall")
-    click.echo(f"{group:<12} {queries:>7} {'recall@10':>10} {'MRR@10':>8} {'nDCG@10':>8}")
-    rows = [*evaluation.by_group(scores).items(), (overall, evaluation.summarise(scores))]
-    for name, summary in rows:
-        click.echo(
-            f"{name:<12} {summary.queries:>7} {summary.recall:>10.3f} "
-            f"{summary.mrr:>8.3f} {summary.ndcg:>8.3f}"
-        )
-    if verbose:
-        for score in scores:
-            if score.ndcg < 1 or score.missing:
+        for file in files:
+            data = file.read_bytes()
+            found = ingest.review(service, data, file.name, Limits())
+            document = ingest.apply(found, {**options, "id": doc_id})
+            _show_review(obj, found, document, options)
+            if not yes and not click.confirm(obj._("Save it to the archive?"), default=False):
+                click.echo(obj._("Not saved: {file}", file=file.name))
+                continue
+            saved = editor.add(document, original=(file.name, data))
+            click.echo(obj._("Written {path}", path=f"corpus/{saved.document.path}"))
+            if saved.indexed:
+                click.echo(obj._("Indexed {id}", id=saved.document.id))
+            else:
+                click.echo(obj._("The index could not be updated: run 'archive index'."), err=True)
+
+
+IMPORT_COLUMNS = (
+    "file",
+    "id",
+    "title",
+    "type",
+    "language",
+    "date",
+    "countries",
+    "organisations",
+    "people",
+    "source",
+    "translations",
+    "access",
+)
+
+
+@cli.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="One row per file: " + ",".join(IMPORT_COLUMNS) + " (file is relative to FOLDER).",
+)
+@click.option("--as", "user_name", default=None, help="Name recorded in the audit log.")
+@click.pass_obj
+def import_command(
+    obj: Context, folder: Path, csv_path: Path | None, user_name: str | None
+) -> None:
+    """Import a collection: every file in FOLDER, or the files a CSV describes.
+
+    Proposed descriptions are accepted (CSV columns override them); exact
+    duplicates and unreadable files are skipped. One report line per row;
+    the exit status is 1 if any row was skipped.
+    """
+    editor = Editor(obj.home, user_name or _user_name({}), DEFAULTS["WRITE_TIMEOUT"])
+    rows = _import_rows(folder, csv_path)
+    added = skipped = 0
+    with SearchService(obj.home) as service:
+        for number, (path, overrides, label) in enumerate(rows, 1):
+            try:
+                found = ingest.review(service, path.read_bytes(), path.name, Limits())
+                exact = [d for d in found.duplicates if d.exact]
+                if exact:
+                    raise ArchiveError(N_("already in the archive as {id}"), id=exact[0].id)
+                document = ingest.apply(found, overrides)
+                saved = editor.add(document, original=(path.name, path.read_bytes()), index=False)
+            except (ArchiveError, OSError) as error:
+                skipped += 1
+                reason = error.render(obj.locale) if isinstance(error, ArchiveError) else str(error)
                 click.echo(
-                    f"\n{score.judgement.query!r} ({score.judgement.group}): "
-                    f"nDCG {score.ndcg:.3f}, recall {score.recall:.3f}"
+                    obj._(
+                        "row {number}: skipped {file}: {reason}",
+                        number=number,
+                        file=label,
+                        reason=reason,
+                    )
                 )
-                click.echo(f"  top: {', '.join(score.found)}")
-                if score.missing:
-                    never = obj._("never found")
-                    click.echo(f"  {never}: {', '.join(score.missing)}")
+                continue
+            added += 1
+            click.echo(
+                obj._(
+                    "row {number}: added {id} from {file}",
+                    number=number,
+                    id=saved.document.id,
+                    file=label,
+                )
+            )
+    if added:
+        Index(obj.home, write_timeout=DEFAULTS["WRITE_TIMEOUT"]).update(Corpus(obj.home))
+    click.echo(obj._("{added} added, {skipped} skipped", added=added, skipped=skipped))
+    if skipped:
+        sys.exit(1)
+
+
+def _import_rows(folder: Path, csv_path: Path | None) -> list[tuple[Path, dict, str]]:
+    """(file, metadata overrides, label for the report) for each row to import."""
+    root = folder.resolve()
+    if csv_path is None:
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS)
+        return [(p, {}, str(p.relative_to(root))) for p in files]
+    with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        unknown = set(reader.fieldnames or ()) - set(IMPORT_COLUMNS)
+        if unknown or "file" not in (reader.fieldnames or ()):
+            raise ArchiveError(
+                N_("{file}: columns must be {columns}"),
+                file=csv_path.name,
+                columns=", ".join(IMPORT_COLUMNS),
+            )
+        rows = []
+        for row in reader:
+            name = (row.get("file") or "").strip()
+            path = (root / name).resolve()
+            if not name or not path.is_relative_to(root):
+                path = root / ".not-a-file"  # reported as unreadable, never opened outside FOLDER
+            overrides = {k: (v or "").strip() for k, v in row.items() if k != "file" and v}
+            for key in ("countries", "organisations", "people", "translations"):
+                if key in overrides:
+                    overrides[key] = tuple(re.split(r"[\s,;]+", overrides[key].strip()))
+            if "type" in overrides:
+                overrides["doc_type"] = overrides.pop("type")
+            if overrides.pop("access", "") == "restricted":
+                overrides["restricted"] = True
+            rows.append((path, overrides, name or "?"))
+        return rows
+
+
+def _user_name(options: dict) -> str:
+    return options.pop("user_name", None) or os.environ.get("USER") or "cli"
+
+
+#: Command-line option -> the field whose proposal it replaces.
+OVERRIDES = {
+    "title": "title",
+    "doc_type": "type",
+    "language": "language",
+    "date": "date",
+    "countries": "countries",
+    "organisations": "organisations",
+    "people": "people",
+    "translations": "translations",
+}
+
+
+def _show_review(obj: Context, found, document: Document, options: dict) -> None:
+    """Print a proposed description and everything the archivist should check."""
+    decided = {field for option, field in OVERRIDES.items() if options.get(option)}
+    if document.type != "case":
+        decided |= {"subject", "status"}
+    rows = [
+        ("id", document.id),
+        ("title", document.title),
+        ("type", document.type),
+        ("language", document.language),
+        ("date", document.date),
+        ("countries", " ".join(document.countries)),
+        ("organisations", " ".join(document.organisations)),
+        ("people", " ".join(document.people)),
+        ("translations", " ".join(document.translations)),
+        ("access", document.access),
+    ]
+    click.echo(f"== {found.original_name}")
+    for name, value in rows:
+        click.echo(f"  {name:<14}{value}")
+    for flag in found.proposal.flags:
+        if flag.field in decided:
+            continue
+        click.echo(f"  ! {flag.field}: {gettext(flag.message, obj.locale, **flag.params)}")
+    for duplicate in found.duplicates:
+        click.echo(
+            "  ! "
+            + obj._(
+                "already in the archive: {id} ({percent}% alike)",
+                id=duplicate.id,
+                percent=round(duplicate.similarity * 100),
+            )
+        )
+    for block in found.proposal.repeated_blocks:
+        click.echo(
+            "  ! "
+            + obj._(
+                "a passage appears {count} times; one copy is kept (--keep-repeats keeps them all)",
+                count=block.count,
+            )
+        )
+    for name in found.proposal.new_organisations:
+        click.echo("  ? " + obj._("signatory not in the registry: {name}", name=name))
 
 
 @cli.command()
@@ -437,9 +520,52 @@ def serve(obj: Context, host: str, port: int, threads: int) -> None:
     if not obj.index.exists():
         obj.index.update(obj.corpus)
     app = create_app({"HOME": str(obj.home)})
-    click.echo(obj._("Serving {home} on http://{host}:{port}/", home=str(obj.home), host=host,
-                     port=port))  # fmt: skip
+    click.echo(
+        obj._("Serving {home} on http://{host}:{port}/", home=str(obj.home), host=host, port=port)
+    )
     waitress.serve(app, host=host, port=port, threads=threads, ident="archive")
+
+
+@cli.group()
+def user() -> None:
+    """Archivist accounts (stored hashed in instance/users.json)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.password_option(help="Asked twice when not given.")
+@click.pass_obj
+def user_add(obj: Context, name: str, password: str) -> None:
+    """Create an archivist account."""
+    Users(obj.home).add(name, password)
+    click.echo(obj._("Archivist {name} added.", name=name))
+
+
+@user.command("list")
+@click.pass_obj
+def user_list(obj: Context) -> None:
+    """List archivist accounts."""
+    for account in Users(obj.home).list():
+        state = obj._("disabled") if account.disabled else obj._("enabled")
+        click.echo(f"{account.name}\t{state}\t{account.created}")
+
+
+@user.command("disable")
+@click.argument("name")
+@click.pass_obj
+def user_disable(obj: Context, name: str) -> None:
+    """Disable an account (it can no longer sign in; its history stays)."""
+    Users(obj.home).set_disabled(name, True)
+    click.echo(obj._("Archivist {name} disabled.", name=name))
+
+
+@user.command("enable")
+@click.argument("name")
+@click.pass_obj
+def user_enable(obj: Context, name: str) -> None:
+    """Enable a disabled account again."""
+    Users(obj.home).set_disabled(name, False)
+    click.echo(obj._("Archivist {name} enabled.", name=name))
 
 
 @cli.group()

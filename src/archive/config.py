@@ -31,6 +31,8 @@ SETTINGS = (
     Setting(
         "SECRET_KEY", None, "Signs session cookies; generated into instance/secret_key if unset."
     ),
+    Setting("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, "Largest file an archivist may upload."),
+    Setting("SESSION_HOURS", 12, "Hours an archivist stays signed in."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}

@@ -33,6 +33,8 @@ from .errors import CorpusError, Problem
 from .registry import REGISTRY_DIR, Registry, country_names
 
 CORPUS_DIR = "corpus"
+#: Where original files (PDF, Word, HTML …) are kept, named by their content.
+ORIGINALS_DIR = "originals"
 REQUIRED_FIELDS = ("id", "title", "type", "language", "date")
 CASE_FIELDS = ("subject", "status", "charges", "sentence", "events")
 _FRONT_MATTER = re.compile(r"---[ \t]*\n(.*?)^---[ \t]*$\n?(.*)", re.S | re.M)
@@ -62,10 +64,11 @@ class Corpus:
         if not self.root.is_dir():
             return
         for dirpath, dirnames, filenames in os.walk(self.root):
+            at_root = Path(dirpath) == self.root
             dirnames[:] = sorted(
                 d
                 for d in dirnames
-                if not d.startswith(".") and not (d == REGISTRY_DIR and Path(dirpath) == self.root)
+                if not d.startswith(".") and not (at_root and d in (REGISTRY_DIR, ORIGINALS_DIR))
             )
             for name in sorted(filenames):
                 if name.endswith(".md") and not name.startswith("."):
@@ -127,7 +130,7 @@ class Corpus:
                 )
                 continue
             first_path[document.id] = where
-            problems.extend(check_references(document, where, registry))
+            problems.extend(check_references(document, where, registry, self.root))
             documents.append(document)
         problems.extend(self._check_translations(documents))
         return problems
@@ -190,7 +193,7 @@ def _document_from_meta(meta: dict, body: str, where: str) -> tuple[Document | N
     for key in REQUIRED_FIELDS:
         if meta.get(key) in (None, ""):
             problem(key, "missing")
-    for key in ("id", "title", "source", "subject", "sentence"):
+    for key in ("id", "title", "source", "subject", "sentence", "original_name", "original_file"):
         value = meta.get(key)
         if value is not None and not isinstance(value, str):
             value = str(value) if isinstance(value, int | float) and key != "id" else None
@@ -230,6 +233,11 @@ def _document_from_meta(meta: dict, body: str, where: str) -> tuple[Document | N
             problem(key, "must be a list of text values")
             continue
         values[key] = tuple(dict.fromkeys(v.strip() for v in value))
+    if "original_file" in values and not re.fullmatch(
+        rf"{ORIGINALS_DIR}/[0-9a-f]{{32}}(\.[a-z0-9]{{1,5}})?", values["original_file"]
+    ):
+        problem("original_file", f"must be a file under {ORIGINALS_DIR}/ named by its content")
+        del values["original_file"]
     if "source" in values and not values["source"].startswith(("http://", "https://")):
         problem("source", "must be an http(s) URL")
         del values["source"]
@@ -292,8 +300,11 @@ def parse_date(value) -> tuple[str | None, str]:
     return value, ""
 
 
-def check_references(document: Document, where: str, registry: Registry) -> list[Problem]:
-    """Problems with the ids and codes a document points at."""
+def check_references(
+    document: Document, where: str, registry: Registry, root: Path | None = None
+) -> list[Problem]:
+    """Problems with the ids and codes a document points at (and its original file,
+    when the corpus folder `root` is given)."""
     problems = []
     countries = country_names()
     for code in document.countries:
@@ -303,6 +314,8 @@ def check_references(document: Document, where: str, registry: Registry) -> list
         for entity_id in getattr(document, key):
             if entity_id not in entities:
                 problems.append(Problem(where, key, f"{entity_id!r} is not in the registry"))
+    if root is not None and document.original_file and not (root / document.original_file).exists():
+        problems.append(Problem(where, "original_file", "no such file in the corpus"))
     if document.subject and document.subject not in registry.people:
         problems.append(Problem(where, "subject", f"{document.subject!r} is not in the registry"))
     return problems

@@ -48,6 +48,10 @@ class Document:
     charges: tuple[str, ...] = ()
     sentence: str | None = None
     events: tuple[Event, ...] = ()
+    # The file the document was made from: its name as uploaded (any script)
+    # and where the archive keeps it (a name made from its content).
+    original_name: str | None = None
+    original_file: str | None = None
     # Where the document lives, relative to the corpus folder; not front matter.
     path: str | None = field(default=None, compare=False)
 

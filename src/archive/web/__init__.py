@@ -6,13 +6,17 @@ Nothing here builds a Whoosh query; the search service never sees a request.
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from babel import Locale
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
 
 from ..i18n import LOCALES, gettext, select_locale_from_headers
 from ..search import CASE_STATUS_LABELS, TYPE_LABELS, SearchService
+from ..users import LoginThrottle, Users
 
 #: Sent with every response. No inline script or style is used anywhere, so
 #: the policy allows only the archive's own files.
@@ -28,6 +32,27 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+def current_archivist():
+    """The signed-in, still enabled archivist of this request, or None."""
+    if "archivist" not in g:
+        name = session.get("archivist")
+        user = Users(service().home).get(name) if name else None
+        g.archivist = user if user is not None and not user.disabled else None
+    return g.archivist
+
+
+def sees_restricted() -> bool:
+    """Restricted documents exist only for signed-in archivists."""
+    return current_archivist() is not None
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookies are Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
 def service() -> SearchService:
@@ -67,11 +92,22 @@ def language_url(code: str) -> str:
 
 
 def init_app(app) -> None:
-    from . import api, feeds, public
+    from . import api, archivists, feeds, public
 
+    app.config.update(
+        MAX_CONTENT_LENGTH=app.config["UPLOAD_MAX_BYTES"] + 64 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_HOURS"]),
+        WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
+    )
+    app.session_interface = SessionInterface()
+    CSRFProtect(app)
+    app.extensions["archive.throttle"] = LoginThrottle()
     app.register_blueprint(public.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(archivists.bp)
 
     @app.context_processor
     def helpers():
@@ -84,6 +120,7 @@ def init_app(app) -> None:
             "status_label": lambda value: gettext(CASE_STATUS_LABELS.get(value, value), lang),
             "list_separator": list_separator(lang),
             "url_with_args": url_with_args,
+            "archivist": current_archivist(),
         }
 
     @app.route("/")
@@ -94,8 +131,18 @@ def init_app(app) -> None:
     def headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if session.get("archivist"):
+            # Pages an archivist sees may hold restricted documents: never cache them.
+            response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
         lang = g.get("lang")
         if lang in LOCALES and request.cookies.get("lang") != lang and response.status_code < 400:
-            response.set_cookie("lang", lang, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax",
-                                httponly=True, secure=request.is_secure)  # fmt: skip
+            response.set_cookie(
+                "lang",
+                lang,
+                max_age=LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+                httponly=True,
+                secure=request.is_secure,
+            )
         return response

@@ -11,14 +11,23 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 
 from ..document import date_key
 from ..i18n import LOCALES, gettext
-from . import service, url_with_args
+from . import sees_restricted, service, url_with_args
 from .params import SearchState
 from .public import SITE_NAME
 
 bp = Blueprint("feeds", __name__)
 
-EXPORT_COLUMNS = ("id", "title", "date", "type", "language", "countries", "organisations",
-                  "people", "url")  # fmt: skip
+EXPORT_COLUMNS = (
+    "id",
+    "title",
+    "date",
+    "type",
+    "language",
+    "countries",
+    "organisations",
+    "people",
+    "url",
+)
 
 
 def _updated(date: str) -> str:
@@ -30,8 +39,9 @@ def _updated(date: str) -> str:
 
 def _feed(state: SearchState, title: str, self_url: str, alternate_url: str):
     size = current_app.config["FEED_SIZE"]
-    result = service().search(**{**state.search_kwargs(), "sort": "date", "page": 1,
-                                 "page_size": size}, locale=g.lang)  # fmt: skip
+    result = service().search(
+        **{**state.search_kwargs(), "sort": "date", "page": 1, "page_size": size}, locale=g.lang
+    )
     body = render_template(
         "feed.xml",
         title=title,
@@ -82,8 +92,11 @@ def _export_hits(state: SearchState) -> list:
     limit = current_app.config["EXPORT_LIMIT"]
     hits, page = [], 1
     while len(hits) < limit:
-        result = service().search(**{**state.search_kwargs(), "page": page, "page_size": 100},
-                                  locale=g.lang)  # fmt: skip
+        result = service().search(
+            **{**state.search_kwargs(), "page": page, "page_size": 100},
+            locale=g.lang,
+            include_restricted=sees_restricted(),
+        )
         hits += result.hits
         if page >= result.pages:
             break
@@ -100,9 +113,19 @@ def export_csv():
     writer.writerow(EXPORT_COLUMNS)
     for hit in _export_hits(state):
         url = url_for("public.document", doc_id=hit.id, _external=True)
-        writer.writerow([hit.id, hit.title, hit.date, hit.type, hit.language,
-                         " ".join(hit.countries), " ".join(hit.organisations),
-                         " ".join(hit.people), url])  # fmt: skip
+        writer.writerow(
+            [
+                hit.id,
+                hit.title,
+                hit.date,
+                hit.type,
+                hit.language,
+                " ".join(hit.countries),
+                " ".join(hit.organisations),
+                " ".join(hit.people),
+                url,
+            ]
+        )
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",

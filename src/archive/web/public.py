@@ -9,7 +9,8 @@ from flask import Blueprint, abort, current_app, g, render_template, request, ur
 from .. import citation
 from ..errors import NotFound
 from ..i18n import N_, gettext
-from . import service, url_with_args, with_query
+from ..search import Filters
+from . import sees_restricted, service, url_with_args, with_query
 from .params import FACET_PARAMS, SearchState
 
 bp = Blueprint("public", __name__, url_prefix="/<lang>")
@@ -30,7 +31,9 @@ SITE_NAME = N_("Human Rights Documents Archive")
 
 @bp.route("/")
 def home():
-    recent = service().search(sort="date", page_size=10, locale=g.lang)
+    recent = service().search(
+        sort="date", page_size=10, locale=g.lang, include_restricted=sees_restricted()
+    )
     return render_template("home.html", recent=recent, state=SearchState())
 
 
@@ -42,7 +45,9 @@ def search():
 
 def render_search(state: SearchState, entity=None, browse: str | None = None):
     """The search page for a state; entity pages add a fixed filter and a heading."""
-    result = service().search(**state.search_kwargs(), locale=g.lang)
+    result = service().search(
+        **state.search_kwargs(), locale=g.lang, include_restricted=sees_restricted()
+    )
     if entity is None:
         base, fixed = url_for(".search"), None
     else:
@@ -73,14 +78,21 @@ def render_search(state: SearchState, entity=None, browse: str | None = None):
 @bp.route("/<any(countries, organisations, people):kind>/")
 def entities(kind: str):
     kind_name, facet, _ = BROWSE[kind]
-    counts = service().search(page_size=1, locale=g.lang).facets[facet]
+    counts = (
+        service()
+        .search(page_size=1, locale=g.lang, include_restricted=sees_restricted())
+        .facets[facet]
+    )
     registry = service().registry
     known = {v.value: v.count for v in counts}
     listed = sorted(
-        ((entity, known.get(entity.id, 0)) for entity in registry.by_kind(kind_name).values()
-         if entity.id in known),
+        (
+            (entity, known.get(entity.id, 0))
+            for entity in registry.by_kind(kind_name).values()
+            if entity.id in known
+        ),
         key=lambda pair: (-pair[1], pair[0].label(g.lang).casefold()),
-    )  # fmt: skip
+    )
     return render_template(
         "entities.html", kind=kind, title=gettext(BROWSE_TITLES[kind], g.lang), listed=listed
     )
@@ -92,6 +104,13 @@ def entity(kind: str, entity_id: str):
     found = service().registry.get(kind_name, entity_id)
     if found is None:
         abort(404)
+    visible = service().search(
+        "", Filters(**{field: (entity_id,)}), page_size=1, include_restricted=sees_restricted()
+    )
+    if not visible.total:
+        # An entity with no document this reader may see does not exist for them:
+        # a person named only in restricted case files stays unnamed.
+        abort(404)
     state = SearchState.from_args(request.args)
     fixed = tuple(dict.fromkeys([entity_id, *getattr(state.filters, field)]))
     state = replace(state, filters=replace(state.filters, **{field: fixed}))
@@ -100,14 +119,15 @@ def entity(kind: str, entity_id: str):
 
 @bp.route("/documents/<doc_id>")
 def document(doc_id: str):
-    found = service().document(doc_id)
+    restricted = sees_restricted()
+    found = service().document(doc_id, include_restricted=restricted)
     url = url_for(".document", doc_id=doc_id, _external=True)
     site = gettext(SITE_NAME, g.lang)
     return render_template(
         "document.html",
         document=found,
-        translations=service().translations_of(found, g.lang),
-        similar=service().similar(doc_id, 5, g.lang),
+        translations=service().translations_of(found, g.lang, include_restricted=restricted),
+        similar=service().similar(doc_id, 5, g.lang, include_restricted=restricted),
         citation_text=citation.plain(found, url, site, g.lang),
         citation_bibtex=citation.bibtex(found, url, site, g.lang),
         registry=service().registry,
@@ -118,7 +138,7 @@ def document(doc_id: str):
 @bp.route("/documents/<doc_id>/cite")
 def cite(doc_id: str):
     """The citation of a document or, with ?p=N, of its paragraph N."""
-    found = service().document(doc_id)
+    found = service().document(doc_id, include_restricted=sees_restricted())
     paragraphs = found.paragraphs()
     number = request.args.get("p", "").lstrip("p")
     paragraph = None

@@ -1,0 +1,197 @@
+"""Ingest: from an uploaded file to a reviewed document, writing nothing until confirmed.
+
+`prepare` extracts the text, proposes metadata (see `extract`), and looks in
+the archive for duplicates and for documents this one may translate. The file
+waits in a staging folder (``instance/uploads/``, outside the corpus) under a
+random token; only `Editor.add`, after the archivist confirms, writes to the
+corpus and the index.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import time
+import zlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .analysis import EXACT, terms_of, word_matches
+from .document import Document
+from .errors import ArchiveError, NotFound
+from .extract import Extracted, Limits, Proposal, extract_text, propose
+from .i18n import N_
+from .search import Filters, SearchService
+
+SHINGLE = 5  # words per shingle
+NEAR_DUPLICATE = 0.6  # share of the smaller text's shingles found in the other
+STAGING_DIR = "uploads"
+STAGING_HOURS = 24
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    id: str
+    title: str
+    similarity: float  # 0..1, 1.0 for the same text
+    exact: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    title: str
+    language: str
+
+
+@dataclass
+class Review:
+    """What an archivist confirms or edits before anything is written."""
+
+    token: str
+    original_name: str
+    extracted: Extracted
+    proposal: Proposal
+    duplicates: list[Duplicate] = field(default_factory=list)
+    translations: list[Candidate] = field(default_factory=list)
+
+
+def shingles(text: str) -> set[int]:
+    """Hashes of every run of SHINGLE normalised words (spelling variants agree)."""
+    words = [t for m in word_matches(text) for t in terms_of(m.group(), EXACT)]
+    return {
+        zlib.crc32(" ".join(words[i : i + SHINGLE]).encode("utf-8"))
+        for i in range(max(1, len(words) - SHINGLE + 1))
+    }
+
+
+def similarity(a: set[int], b: set[int]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def find_duplicates(service: SearchService, document: Document) -> list[Duplicate]:
+    """Documents of the archive (restricted too) with the same or nearly the same text."""
+    mine = shingles(document.body)
+    found = []
+    for doc_id in service.similar_ids(document, limit=20):
+        other = service.document(doc_id, include_restricted=True)
+        score = similarity(mine, shingles(other.body))
+        if score >= NEAR_DUPLICATE:
+            exact = other.body.strip() == document.body.strip() or score >= 0.999
+            found.append(Duplicate(other.id, other.title, round(score, 3), exact))
+    return sorted(found, key=lambda d: -d.similarity)
+
+
+def find_translations(service: SearchService, document: Document) -> list[Candidate]:
+    """Documents in another language with the same date and most of the same organisations."""
+    if not document.date:
+        return []
+    mine = set(document.organisations)
+    result = service.search(
+        "",
+        Filters(date_from=document.date, date_to=document.date),
+        page_size=100,
+        include_restricted=True,
+    )
+    found = []
+    for hit in result.hits:
+        if hit.language == document.language:
+            continue
+        shared = mine & set(hit.organisations)
+        if not mine or len(shared) >= max(1, len(mine) // 2):
+            found.append(Candidate(hit.id, hit.title, hit.language))
+    return found
+
+
+class Staging:
+    """Uploaded files waiting for an archivist's decision."""
+
+    def __init__(self, home: Path):
+        self.root = Path(home) / "instance" / STAGING_DIR
+
+    def put(self, data: bytes, name: str, user: str) -> str:
+        self.clean()
+        token = secrets.token_urlsafe(24)
+        folder = self.root / token
+        folder.mkdir(parents=True)
+        (folder / "data").write_bytes(data)
+        meta = {"name": name, "user": user, "time": time.time()}
+        (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        return token
+
+    def get(self, token: str, user: str) -> tuple[bytes, str]:
+        folder = self.root / token
+        if not _TOKEN.match(token) or not (folder / "meta.json").exists():
+            raise NotFound(N_("this upload is no longer waiting; upload the file again"))
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if meta["user"] != user:
+            raise NotFound(N_("this upload is no longer waiting; upload the file again"))
+        return (folder / "data").read_bytes(), meta["name"]
+
+    def drop(self, token: str) -> None:
+        if _TOKEN.match(token):
+            shutil.rmtree(self.root / token, ignore_errors=True)
+
+    def clean(self) -> None:
+        """Forget uploads nobody confirmed within STAGING_HOURS."""
+        if not self.root.is_dir():
+            return
+        limit = time.time() - STAGING_HOURS * 3600
+        for folder in self.root.iterdir():
+            if folder.is_dir() and folder.stat().st_mtime < limit:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def apply(found: Review, options: dict) -> Document:
+    """The proposed document with the archivist's choices applied.
+
+    `options` uses the command line's names: id, title, doc_type, language,
+    date, countries, organisations, people, source, translations, restricted,
+    keep_repeats. Empty values leave the proposal alone.
+    """
+    document = found.proposal.document
+    if found.proposal.deduplicated_body and not options.get("keep_repeats"):
+        document = replace(document, body=found.proposal.deduplicated_body)
+    changes: dict = {}
+    simple = (
+        ("id", "id"),
+        ("title", "title"),
+        ("doc_type", "type"),
+        ("language", "language"),
+        ("date", "date"),
+        ("source", "source"),
+    )
+    for option, field_name in simple:
+        if options.get(option):
+            changes[field_name] = options[option]
+    for name in ("countries", "organisations", "people", "translations"):
+        if options.get(name):
+            changes[name] = tuple(options[name])
+    if "translations" not in changes and found.translations:
+        changes["translations"] = tuple(c.id for c in found.translations)
+    if options.get("restricted"):
+        changes["access"] = "restricted"
+    document = replace(document, **changes)
+    if document.type != "case":  # proposed case details do not belong to a letter
+        document = replace(
+            document, subject=None, status=None, charges=(), sentence=None, events=()
+        )
+    return document
+
+
+def review(
+    service: SearchService, data: bytes, name: str, limits: Limits, token: str = ""
+) -> Review:
+    """Extract and propose; look for duplicates and translations. Writes nothing."""
+    if not data:
+        raise ArchiveError(N_("{file}: the file is empty"), file=name)
+    extracted = extract_text(data, name, limits)
+    proposal = propose(extracted, name, service.registry)
+    duplicates = find_duplicates(service, proposal.document) if service.index.exists() else []
+    translations = find_translations(service, proposal.document) if service.index.exists() else []
+    return Review(token, name, extracted, proposal, duplicates, translations)

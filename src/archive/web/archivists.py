@@ -1,0 +1,352 @@
+"""The archivists' area: sign in, upload and review files, edit, restrict, delete, restore.
+
+Every route here requires a signed-in archivist (see `require_archivist`);
+every form carries a CSRF token (Flask-WTF). Changes go through `Editor`, so
+each is validated, versioned, audited and indexed in one way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length
+
+from .. import ingest
+from ..corpus import parse_date
+from ..document import ACCESS_LEVELS, CASE_STATUSES, LANGUAGES, TYPES, Document, Event
+from ..editing import Editor
+from ..errors import ArchiveError
+from ..extract import Limits
+from ..history import History
+from ..i18n import N_, gettext
+from ..users import Users
+from . import current_archivist, service
+
+bp = Blueprint("archivists", __name__, url_prefix="/<lang>/archivists")
+
+#: Endpoints of this blueprint that a visitor may open without signing in.
+OPEN_ENDPOINTS = frozenset({"archivists.login"})
+
+
+@bp.before_request
+def require_archivist():
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if current_archivist() is None:
+        return redirect(url_for(".login", lang=g.lang, next=request.full_path))
+    return None
+
+
+def _(message: str, **params) -> str:
+    return gettext(message, g.lang, **params)
+
+
+# --- Forms ----------------------------------------------------------------------------
+
+
+class LoginForm(FlaskForm):
+    name = StringField(N_("Name"), validators=[DataRequired(), Length(max=32)])
+    password = PasswordField(N_("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class UploadForm(FlaskForm):
+    file = FileField(N_("File (.pdf, .docx, .html, .md, .txt)"), validators=[FileRequired()])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class DocumentForm(FlaskForm):
+    id = StringField(N_("Id"), validators=[DataRequired(), Length(max=120)])
+    title = StringField(N_("Title"), validators=[DataRequired(), Length(max=500)])
+    type = SelectField(N_("Type"), choices=list(TYPES))
+    language = SelectField(N_("Language"), choices=list(LANGUAGES))
+    date = StringField(N_("Date (YYYY-MM-DD, YYYY-MM or YYYY)"), validators=[DataRequired()])
+    countries = StringField(N_("Countries (ISO codes)"))
+    organisations = TextAreaField(N_("Organisations (registry ids)"))
+    people = StringField(N_("People (registry ids)"))
+    translations = StringField(N_("Translations (document ids)"))
+    source = StringField(N_("Source URL"))
+    access = SelectField(N_("Access"), choices=list(ACCESS_LEVELS))
+    subject = StringField(N_("Subject (person id, case summaries)"))
+    status = SelectField(N_("Status (case summaries)"), choices=["", *CASE_STATUSES])
+    charges = TextAreaField(N_("Charges (one per line)"))
+    sentence = StringField(N_("Sentence"))
+    events = TextAreaField(N_("Events (one per line: date: event)"))
+    body = TextAreaField(N_("Text"), validators=[DataRequired()])
+
+
+class ReviewForm(DocumentForm):
+    keep_one_copy = BooleanField(N_("Keep one copy of the repeated text"), default=True)
+    token = HiddenField()
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in value.replace(",", " ").split() if v))
+
+
+def document_from_form(form: DocumentForm) -> Document:
+    """A `Document` from the form's fields (validation is `Editor`'s job)."""
+    events = []
+    for number, line in enumerate((form.events.data or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        date, _, event = line.partition(":")
+        if not event.strip() or parse_date(date.strip())[0] is None:
+            raise ArchiveError(
+                N_("events: line {number}: write 'YYYY-MM-DD: what happened'"), number=number
+            )
+        events.append(Event(date.strip(), event.strip()))
+    return Document(
+        id=form.id.data.strip(),
+        title=form.title.data.strip(),
+        type=form.type.data,
+        language=form.language.data,
+        date=form.date.data.strip(),
+        body=form.body.data.replace("\r\n", "\n").strip(),
+        countries=tuple(c.upper() for c in _words(form.countries.data or "")),
+        organisations=_words(form.organisations.data or ""),
+        people=_words(form.people.data or ""),
+        translations=_words(form.translations.data or ""),
+        source=(form.source.data or "").strip() or None,
+        access=form.access.data,
+        subject=(form.subject.data or "").strip() or None,
+        status=form.status.data or None,
+        charges=tuple(c.strip() for c in (form.charges.data or "").splitlines() if c.strip()),
+        sentence=(form.sentence.data or "").strip() or None,
+        events=tuple(events),
+    )
+
+
+def fill_form(form: DocumentForm, document: Document) -> None:
+    form.id.data = document.id
+    form.title.data = document.title
+    form.type.data = document.type
+    form.language.data = document.language
+    form.date.data = document.date
+    form.countries.data = " ".join(document.countries)
+    form.organisations.data = "\n".join(document.organisations)
+    form.people.data = " ".join(document.people)
+    form.translations.data = " ".join(document.translations)
+    form.source.data = document.source or ""
+    form.access.data = document.access
+    form.subject.data = document.subject or ""
+    form.status.data = document.status or ""
+    form.charges.data = "\n".join(document.charges)
+    form.sentence.data = document.sentence or ""
+    form.events.data = "\n".join(f"{e.date}: {e.event}" for e in document.events)
+    form.body.data = document.body
+
+
+def editor() -> Editor:
+    return Editor(service().home, current_archivist().name, current_app.config["WRITE_TIMEOUT"])
+
+
+def limits() -> Limits:
+    return Limits(max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+
+
+# --- Signing in and out ------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        name, address = form.name.data.strip(), request.remote_addr or "?"
+        throttle = current_app.extensions["archive.throttle"]
+        wait = throttle.wait(name, address)
+        if wait:
+            flash(_("Too many failed attempts; try again in {seconds} seconds.", seconds=wait))
+            return (
+                render_template("archivists/login.html", form=form),
+                429,
+                {"Retry-After": str(wait)},
+            )
+        user = Users(service().home).verify(name, form.password.data)
+        if user is None:
+            throttle.failed(name, address)
+            flash(_("Wrong name or password, or the account is disabled."))
+            status = 401
+        else:
+            throttle.succeeded(name, address)
+            session.clear()  # a fresh session: no fixation
+            session["archivist"] = user.name
+            session.permanent = True
+            target = request.args.get("next", "")
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for(".dashboard", lang=g.lang)
+            return redirect(target)
+    elif request.method == "POST":
+        status = 400
+    return render_template("archivists/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if ActionForm().validate_on_submit():
+        session.clear()
+    return redirect(url_for("public.home", lang=g.lang))
+
+
+# --- Dashboard, upload and review ------------------------------------------------------------
+
+
+@bp.route("/")
+def dashboard():
+    history = History(service().corpus)
+    restricted = service().restricted_documents()
+    return render_template(
+        "archivists/dashboard.html",
+        upload=UploadForm(),
+        audit=history.audit(limit=20),
+        restricted=restricted,
+    )
+
+
+@bp.route("/upload", methods=["POST"])
+def upload():
+    form = UploadForm()
+    if not form.validate_on_submit():
+        raise ArchiveError(N_("file: choose a file to upload"))
+    stored = form.file.data
+    name = (stored.filename or "upload").replace("/", "_").replace("\\", "_")[-200:]
+    data = stored.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
+    ingest.review(service(), data, name, limits())  # refuse bad files before staging them
+    token = ingest.Staging(service().home).put(data, name, current_archivist().name)
+    return redirect(url_for(".review", lang=g.lang, token=token))
+
+
+@bp.route("/review/<token>", methods=["GET", "POST"])
+def review(token: str):
+    staging = ingest.Staging(service().home)
+    data, name = staging.get(token, current_archivist().name)
+    found = ingest.review(service(), data, name, limits(), token)
+    form = ReviewForm()
+    if request.method == "GET":
+        proposed = found.proposal.document
+        if found.translations:
+            proposed = replace(proposed, translations=tuple(c.id for c in found.translations))
+        fill_form(form, proposed)
+        form.token.data = token
+    elif form.validate_on_submit():
+        document = document_from_form(form)
+        if (
+            form.keep_one_copy.data
+            and found.proposal.deduplicated_body
+            and (document.body == found.proposal.document.body)
+        ):
+            document = replace(document, body=found.proposal.deduplicated_body)
+        saved = editor().add(document, original=(name, data))
+        staging.drop(token)
+        _report(saved)
+        return redirect(url_for("public.document", lang=g.lang, doc_id=saved.document.id))
+    return render_template("archivists/review.html", form=form, review=found, discard=ActionForm())
+
+
+@bp.route("/review/<token>/discard", methods=["POST"])
+def discard(token: str):
+    if ActionForm().validate_on_submit():
+        ingest.Staging(service().home).drop(token)
+    return redirect(url_for(".dashboard", lang=g.lang))
+
+
+# --- Editing, access, deletion, history ---------------------------------------------------------
+
+
+@bp.route("/documents/<doc_id>/edit", methods=["GET", "POST"])
+def edit(doc_id: str):
+    form = DocumentForm()
+    if request.method == "GET":
+        fill_form(form, editor().current(doc_id))
+    elif form.validate_on_submit():
+        saved = editor().update(doc_id, document_from_form(form))
+        _report(saved)
+        return redirect(url_for("public.document", lang=g.lang, doc_id=doc_id))
+    return render_template("archivists/edit.html", form=form, doc_id=doc_id)
+
+
+@bp.route("/documents/<doc_id>/access", methods=["POST"])
+def access(doc_id: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    wanted = request.form.get("access", "")
+    if wanted not in ACCESS_LEVELS:
+        raise ArchiveError(N_("access: must be public or restricted"))
+    _report(editor().set_access(doc_id, wanted))
+    return redirect(url_for("public.document", lang=g.lang, doc_id=doc_id))
+
+
+@bp.route("/documents/<doc_id>/delete", methods=["POST"])
+def delete(doc_id: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    editor().delete(doc_id)
+    flash(_("Deleted. Its text is kept in the history and can be restored."))
+    return redirect(url_for(".history", lang=g.lang, doc_id=doc_id))
+
+
+@bp.route("/documents/<doc_id>/history")
+def history(doc_id: str):
+    kept = History(service().corpus)
+    return render_template(
+        "archivists/history.html",
+        doc_id=doc_id,
+        versions=kept.versions(doc_id),
+        audit=kept.audit(doc_id),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/documents/<doc_id>/history/<version>")
+def version(doc_id: str, version: str):
+    text = History(service().corpus).read(doc_id, version).decode("utf-8", "replace")
+    return render_template(
+        "archivists/version.html", doc_id=doc_id, version=version, text=text, form=ActionForm()
+    )
+
+
+@bp.route("/documents/<doc_id>/history/<version>/restore", methods=["POST"])
+def restore(doc_id: str, version: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    _report(editor().restore(doc_id, version))
+    return redirect(url_for("public.document", lang=g.lang, doc_id=doc_id))
+
+
+@bp.route("/audit")
+def audit():
+    return render_template(
+        "archivists/audit.html", audit=History(service().corpus).audit(limit=500)
+    )
+
+
+def _report(saved) -> None:
+    if not saved.indexed:
+        flash(_("Saved in the corpus, but the index could not be updated: run 'archive index'."))
+    else:
+        flash(_("Saved."))
