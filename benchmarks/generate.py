@@ -27,8 +27,33 @@ from archive.document import Document
 ROOT = Path(__file__).resolve().parents[1]
 VOCABULARY = 20_000
 LANGUAGE_SHARES = (("ar", 0.40), ("en", 0.45), ("fr", 0.15))
-COUNTRIES = ("EG", "MA", "AE", "SA", "BH", "QA", "DZ", "TN", "LB", "SY", "IQ", "JO", "YE", "OM",
-             "KW", "LY", "SD", "PS", "TR", "IL", "IR", "FR", "GB", "US", "DE")  # fmt: skip
+COUNTRIES = (
+    "EG",
+    "MA",
+    "AE",
+    "SA",
+    "BH",
+    "QA",
+    "DZ",
+    "TN",
+    "LB",
+    "SY",
+    "IQ",
+    "JO",
+    "YE",
+    "OM",
+    "KW",
+    "LY",
+    "SD",
+    "PS",
+    "TR",
+    "IL",
+    "IR",
+    "FR",
+    "GB",
+    "US",
+    "DE",
+)
 GENERATED_ORGANISATIONS = 2_000
 RESTRICTED_SHARE = 0.03
 HARAKAT = "\u064e\u064f\u0650\u0651\u0652\u064b"
@@ -83,21 +108,28 @@ def arabic_variant(word: str, rng: random.Random) -> str:
 
 
 def generated_organisations(rng: random.Random) -> list[dict]:
-    kinds = [("Centre for {} Rights", "مركز {} للحقوق", "Centre pour les droits {}"),
-             ("{} Observatory", "مرصد {}", "Observatoire {}"),
-             ("{} Defenders Network", "شبكة المدافعين {}", "Réseau des défenseurs {}")]  # fmt: skip
+    kinds = [
+        ("Centre for {} Rights", "مركز {} للحقوق", "Centre pour les droits {}"),
+        ("{} Observatory", "مرصد {}", "Observatoire {}"),
+        ("{} Defenders Network", "شبكة المدافعين {}", "Réseau des défenseurs {}"),
+    ]
     found = []
     for number in range(1, GENERATED_ORGANISATIONS + 1):
         en, ar, fr = kinds[number % len(kinds)]
         tag = f"{number:04d}"
-        found.append({
-            "id": f"generated-org-{tag}",
-            "name": {"en": en.format(f"Civic {tag}"), "ar": ar.format(tag),
-                     "fr": fr.format(f"civiques {tag}")},
-            "acronyms": [f"GO{tag}"],
-            "country": rng.choice(COUNTRIES),
-            "kind": "ngo",
-        })  # fmt: skip
+        found.append(
+            {
+                "id": f"generated-org-{tag}",
+                "name": {
+                    "en": en.format(f"Civic {tag}"),
+                    "ar": ar.format(tag),
+                    "fr": fr.format(f"civiques {tag}"),
+                },
+                "acronyms": [f"GO{tag}"],
+                "country": rng.choice(COUNTRIES),
+                "kind": "ngo",
+            }
+        )
     return found
 
 
@@ -129,15 +161,18 @@ def generate(home: Path, n: int, seed: int = 1, words: str = "wordfreq") -> None
     shares = list(itertools.accumulate(share for _, share in LANGUAGE_SHARES))
     for number in range(n):
         language = languages[bisect.bisect(shares, rng.random() * shares[-1])]
-        document = make_document(number, language, vocabularies[language], rng, registry,
-                                 organisations, people)  # fmt: skip
+        document = make_document(
+            number, language, vocabularies[language], rng, registry, organisations, people
+        )
         corpus.write(document)
 
 
 def make_document(number, language, vocabulary, rng, registry, organisations, people) -> Document:
     countries = tuple(rng.sample(COUNTRIES, rng.randint(1, 3)))
-    orgs = tuple(rng.sample(organisations[:60], rng.randint(0, 2)) +
-                 rng.sample(organisations[60:], rng.randint(1, 6)))[:8]  # fmt: skip
+    orgs = tuple(
+        rng.sample(organisations[:60], rng.randint(0, 2))
+        + rng.sample(organisations[60:], rng.randint(1, 6))
+    )[:8]
     words = vocabulary.sample(rng, rng.randint(300, 1500))
     if language == "ar":
         words = [arabic_variant(w, rng) for w in words]
@@ -156,8 +191,11 @@ def make_document(number, language, vocabulary, rng, registry, organisations, pe
     case = {}
     if kind == "case":
         subject = rng.choice(people)
-        case = {"subject": subject, "status": rng.choice(("detained", "sentenced", "exile")),
-                "people": (subject,)}  # fmt: skip
+        case = {
+            "subject": subject,
+            "status": rng.choice(("detained", "sentenced", "exile")),
+            "people": (subject,),
+        }
     year = rng.randint(2010, 2026)
     date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     return Document(

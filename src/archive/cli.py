@@ -107,10 +107,17 @@ def cli(ctx: click.Context, home: Path | None, locale: str | None) -> None:
 
 @cli.command("index")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index from the corpus and swap it in.")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes for a rebuild (default: one per core on large corpora).",
+)
 @click.pass_obj
-def index_command(obj: Context, rebuild: bool) -> None:
+def index_command(obj: Context, rebuild: bool, processes: int | None) -> None:
     """Bring index/ up to date with corpus/."""
-    corpus, index = obj.corpus, obj.index
+    corpus = obj.corpus
+    index = Index(obj.home, write_timeout=DEFAULTS["WRITE_TIMEOUT"], processes=processes)
     if not corpus.root.is_dir():
         raise ArchiveError(N_("no corpus folder at {path}"), path=str(corpus.root))
     report = index.rebuild(corpus) if rebuild else index.update(corpus)

@@ -187,7 +187,51 @@ class Evaluator:
         if type(query) is wq.AndNot:
             positive = self.run(query.a)
             return difference(positive, self.run(query.b)) if len(positive.ids) else positive
+        if type(query) is wq.Phrase and query.slop == 1 and len(query.words) > 1:
+            return self.phrase(query)
         return self.fallback(query)
+
+    def phrase(self, query: wq.Phrase) -> Matches:
+        """Consecutive words: candidates by intersecting posting lists, then positions
+        checked only for documents that have every word. Scored as Whoosh scores a
+        phrase: the sum of its words' scores."""
+        field = query.fieldname
+        terms = []
+        for word in query.words:
+            btext = word.encode("utf-8") if isinstance(word, str) else word
+            try:
+                matcher = self.reader.postings(field, btext)
+            except TermNotFound:
+                return Matches.empty()
+            leaf = getattr(matcher, "child", matcher)
+            if not isinstance(leaf, W3LeafMatcher):
+                return self.fallback(query)
+            ids, weights, values = _read_postings(leaf, values=True)
+            terms.append((word, ids, weights, values))
+        common = terms[0][1]
+        for _, ids, _, _ in terms[1:]:
+            common = np.intersect1d(common, ids, assume_unique=True)
+            if not len(common):
+                return Matches.empty()
+        common = common[self.data.live[common]]
+        decode = self.top.schema[field].format.decode_positions
+        where = [np.searchsorted(ids, common) for _, ids, _, _ in terms]
+        keep = np.zeros(len(common), dtype=bool)
+        for n in range(len(common)):
+            starts = set(decode(terms[0][3][where[0][n]]))
+            for k in range(1, len(terms)):
+                starts &= {p - k for p in decode(terms[k][3][where[k][n]])}
+                if not starts:
+                    break
+            keep[n] = bool(starts)
+        found = common[keep]
+        scores = np.zeros(len(found))
+        for (word, _ids, weights, _), index in zip(terms, where, strict=True):
+            part = self.score(field, word, found, weights[index[keep]])
+            scores = scores + part
+        if query.boost != 1.0:
+            scores = scores * query.boost
+        return Matches(found, scores)
 
     def term(self, query: wq.Term) -> Matches:
         field, text = query.fieldname, query.text
@@ -199,25 +243,25 @@ class Evaluator:
         leaf = getattr(matcher, "child", matcher)
         if not isinstance(leaf, W3LeafMatcher):
             return self.fallback(query)
-        ids, weights = _read_postings(leaf)
+        ids, weights, _ = _read_postings(leaf)
         live = self.data.live[ids]
         if not live.all():
             ids, weights = ids[live], weights[live]
-        schema_field = self.top.schema[field]
-        if self.weighting is None or not schema_field.scorable:
-            scores = weights  # Whoosh's WeightScorer: the posting's weight
-        else:
-            b, k1 = self.weighting._field_B.get(field, self.weighting.B), self.weighting.K1
-            parent = self.top
-            idf = parent.idf(field, text)
-            average = parent.avg_field_length(field) or 1
-            lengths = field_lengths(self.data, self.reader, field)[ids]
-            scores = idf * (
-                (weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / average))
-            )
+        scores = self.score(field, text, ids, weights)
         if query.boost != 1.0:
             scores = scores * query.boost
         return Matches(ids, scores)
+
+    def score(self, field: str, text, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Whoosh's score of a term in these documents: BM25F, or the weight itself."""
+        if self.weighting is None or not self.top.schema[field].scorable:
+            return weights  # Whoosh's WeightScorer: the posting's weight
+        b, k1 = self.weighting._field_B.get(field, self.weighting.B), self.weighting.K1
+        idf = self.top.idf(field, text)
+        average = self.top.avg_field_length(field) or 1
+        lengths = field_lengths(self.data, self.reader, field)[ids]
+        norm = weights + k1 * ((1 - b) + b * lengths / average)
+        return idf * ((weights * (k1 + 1)) / norm)
 
     def fallback(self, query) -> Matches:
         """Whoosh's own matcher, one document at a time (phrases, spans, ranges …)."""
@@ -235,20 +279,24 @@ class Evaluator:
         )
 
 
-def _read_postings(leaf: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (document number, weight) postings of a term, block by block."""
-    id_parts, weight_parts = [], []
+def _read_postings(leaf: W3LeafMatcher, values: bool = False):
+    """All (document numbers, weights, posting values or None) of a term, block by block."""
+    id_parts, weight_parts, value_parts = [], [], []
     while True:
         leaf._read_ids()
         leaf._read_weights()
         id_parts.append(np.asarray(leaf._ids, dtype=np.int64))
         weight_parts.append(np.asarray(leaf._weights, dtype=np.float64))
+        if values:
+            leaf._read_values()
+            value_parts.extend(leaf._values)
         if leaf._lastblock:
             break
         leaf._goto(leaf._nextoffset)
+    found = value_parts if values else None
     if len(id_parts) == 1:
-        return id_parts[0], weight_parts[0]
-    return np.concatenate(id_parts), np.concatenate(weight_parts)
+        return id_parts[0], weight_parts[0], found
+    return np.concatenate(id_parts), np.concatenate(weight_parts), found
 
 
 def match(searcher, query) -> list[tuple[Segment, int, Matches]]:

@@ -715,7 +715,11 @@ class SearchService:
         locale: str = "en",
         include_restricted: bool = False,
         literal: bool = False,
+        facets: bool = True,
+        snippets: bool = True,
     ) -> SearchResult:
+        """Search; `facets` and `snippets` False skip counting and passages (benchmarks,
+        callers that only need the hits)."""
         filters = filters or Filters()
         self.validate(filters, sort, page, page_size)
         page_size = page_size or DEFAULTS["PAGE_SIZE"]
@@ -730,16 +734,20 @@ class SearchService:
         searching = compiled.query is not None or not query.strip()
         run = _reference_search if self.reference else _engine_search
         total, ranked, counts = run(
-            searcher, compiled.query, searching, filters, selected, sort, page * page_size
+            searcher, compiled.query, searching, filters, selected, sort, page * page_size, facets
         )
         top = ranked[(page - 1) * page_size :]
-        hits = [self._hit(searcher, docnum, score, compiled.terms, locale) for docnum, score in top]
-        suggestion = self._suggest(searcher, parsed.text, compiled) if compiled.words else None
+        terms = compiled.terms if snippets else None
+        hits = [self._hit(searcher, docnum, score, terms, locale) for docnum, score in top]
+        # "Did you mean" when nothing was found: then it is worth its cost.
+        suggestion = (
+            self._suggest(searcher, parsed.text, compiled) if compiled.words and not total else None
+        )
         return SearchResult(
             query=query,
             total=total,
             hits=hits,
-            facets=self._facets(counts, selected, locale, searcher.reader()),
+            facets=self._facets(counts, selected, locale, searcher.reader()) if facets else {},
             page=page,
             page_size=page_size,
             sort=sort,
@@ -836,14 +844,20 @@ class SearchService:
                 self._documents.popitem(last=False)
         return found
 
-    def _hit(self, searcher, docnum: int, score: float, terms: MatchTerms, locale: str) -> Hit:
+    def _hit(
+        self, searcher, docnum: int, score: float, terms: MatchTerms | None, locale: str
+    ) -> Hit:
+        """A hit from stored fields; its snippet from the corpus file (none if `terms` is None)."""
         stored = searcher.stored_fields(docnum)
         meta = stored["meta"]
-        try:
-            document, paragraphs = self._cached(meta["path"], stored["hash"])
-            snippet = make_snippet(document, terms, paragraphs)
-        except ArchiveError:
+        if terms is None:
             snippet = Snippet("")
+        else:
+            try:
+                document, paragraphs = self._cached(meta["path"], stored["hash"])
+                snippet = make_snippet(document, terms, paragraphs)
+            except ArchiveError:
+                snippet = Snippet("")
         return Hit(
             id=meta["id"],
             title=meta["title"],
@@ -959,7 +973,6 @@ class SearchService:
     ) -> list[str]:
         """Ids of the documents most like `document`, which need not be in the archive."""
         scores = self._similarity(self.searcher(include_restricted), document)
-        scores.pop(document.id, None)
         return sorted(scores, key=lambda i: (-scores[i], i))[:limit]
 
     def _similarity(self, searcher, document: Document) -> dict[str, float]:
@@ -1127,7 +1140,9 @@ SCORE_DIGITS = 9
 Match = tuple
 
 
-def _engine_search(searcher, query, searching: bool, filters: Filters, selected, sort, limit):
+def _engine_search(
+    searcher, query, searching: bool, filters: Filters, selected, sort, limit, facets=True
+):
     """(total, first `limit` (docnum, score) in order, facet counts), vectorised."""
     low, high = date_bounds(filters.date_from, filters.date_to)
     dated = bool(filters.date_from or filters.date_to)
@@ -1145,7 +1160,7 @@ def _engine_search(searcher, query, searching: bool, filters: Filters, selected,
         everything = base.copy()
         for mask in masks.values():
             everything &= mask
-        for name in names:
+        for name in names if facets else ():
             if name in masks:  # a facet's own selection does not narrow its counts
                 mask = base.copy()
                 for other, other_mask in masks.items():
@@ -1182,18 +1197,20 @@ def _engine_rank(kept, sort: str, limit: int) -> list[tuple[int, float]]:
         candidates = np.flatnonzero(primary <= border)
     else:
         candidates = np.arange(len(primary))
-    ids = {}
-    for data, offset, local, _ in kept:
-        for n in local:
-            ids[offset + int(n)] = data.ids[int(n)]
-    order = sorted(
-        candidates.tolist(),
-        key=lambda i: (primary[i], secondary[i], ids[int(docnums[i])]),
-    )[:limit]
+    # Ids (the last tie-break) are looked up for the candidates only.
+    segments = np.concatenate([np.full(len(ids), n) for n, (_, _, ids, _) in enumerate(kept)])
+    locals_ = np.concatenate([ids for _, _, ids, _ in kept])
+
+    def doc_id(i: int) -> str:
+        return kept[int(segments[i])][0].ids[int(locals_[i])]
+
+    order = sorted(candidates.tolist(), key=lambda i: (primary[i], secondary[i], doc_id(i)))[:limit]
     return [(int(docnums[i]), float(scores[i])) for i in order]
 
 
-def _reference_search(searcher, query, searching: bool, filters: Filters, selected, sort, limit):
+def _reference_search(
+    searcher, query, searching: bool, filters: Filters, selected, sort, limit, facets=True
+):
     """The straightforward implementation: one document at a time, in Python."""
     matches = _collect(searcher, query) if searching else []
     low, high = date_bounds(filters.date_from, filters.date_to)

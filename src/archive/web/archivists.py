@@ -231,11 +231,18 @@ def dashboard():
 @bp.route("/upload", methods=["POST"])
 def upload():
     form = UploadForm()
-    if not form.validate_on_submit():
-        raise ArchiveError(N_("file: choose a file to upload"))
-    stored = form.file.data
-    name = (stored.filename or "upload").replace("/", "_").replace("\\", "_")[-200:]
-    data = stored.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
+    stored = request.files.get("file")
+    try:
+        if stored is None or not stored.filename or not form.validate_on_submit():
+            if stored is not None and stored.filename:  # a file was chosen, but it is empty
+                raise ArchiveError(N_("{file}: the file is empty"), file=stored.filename)
+            raise ArchiveError(N_("file: choose a file to upload"))
+        # The name is a label only: files are stored under names made from their content.
+        name = stored.filename.replace("\\", "/").rsplit("/", 1)[-1][-200:] or "upload"
+        data = stored.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
+    finally:
+        if stored is not None:
+            stored.close()
     ingest.review(service(), data, name, limits())  # refuse bad files before staging them
     token = ingest.Staging(service().home).put(data, name, current_archivist().name)
     return redirect(url_for(".review", lang=g.lang, token=token))
@@ -249,23 +256,35 @@ def review(token: str):
     form = ReviewForm()
     if request.method == "GET":
         proposed = found.proposal.document
+        if found.proposal.deduplicated_body:  # offered with one copy; untick to keep all
+            proposed = replace(proposed, body=found.proposal.deduplicated_body)
         if found.translations:
             proposed = replace(proposed, translations=tuple(c.id for c in found.translations))
         fill_form(form, proposed)
         form.token.data = token
     elif form.validate_on_submit():
-        document = document_from_form(form)
-        if (
-            form.keep_one_copy.data
-            and found.proposal.deduplicated_body
-            and (document.body == found.proposal.document.body)
-        ):
-            document = replace(document, body=found.proposal.deduplicated_body)
-        saved = editor().add(document, original=(name, data))
+        try:
+            document = document_from_form(form)
+            repeated = found.proposal.deduplicated_body
+            if repeated and not form.keep_one_copy.data and _same_text(document.body, repeated):
+                document = replace(document, body=found.proposal.document.body)
+            saved = editor().add(document, original=(name, data))
+        except ArchiveError as error:  # the form stays filled in, with what to fix
+            flash(error.render(g.lang))
+            page = render_template(
+                "archivists/review.html", form=form, review=found, discard=ActionForm()
+            )
+            return page, error.status
         staging.drop(token)
         _report(saved)
         return redirect(url_for("public.document", lang=g.lang, doc_id=saved.document.id))
-    return render_template("archivists/review.html", form=form, review=found, discard=ActionForm())
+    status = 400 if request.method == "POST" else 200
+    page = render_template("archivists/review.html", form=form, review=found, discard=ActionForm())
+    return page, status
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
 
 
 @bp.route("/review/<token>/discard", methods=["POST"])
@@ -284,10 +303,15 @@ def edit(doc_id: str):
     if request.method == "GET":
         fill_form(form, editor().current(doc_id))
     elif form.validate_on_submit():
-        saved = editor().update(doc_id, document_from_form(form))
+        try:
+            saved = editor().update(doc_id, document_from_form(form))
+        except ArchiveError as error:  # the form stays filled in, with what to fix
+            flash(error.render(g.lang))
+            return render_template("archivists/edit.html", form=form, doc_id=doc_id), error.status
         _report(saved)
         return redirect(url_for("public.document", lang=g.lang, doc_id=doc_id))
-    return render_template("archivists/edit.html", form=form, doc_id=doc_id)
+    status = 400 if request.method == "POST" else 200
+    return render_template("archivists/edit.html", form=form, doc_id=doc_id), status
 
 
 @bp.route("/documents/<doc_id>/access", methods=["POST"])
