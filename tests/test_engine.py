@@ -10,11 +10,27 @@ from archive.search import Filters, SearchService
 from benchmarks.generate import generate
 
 QUERIES = [
-    "", "rights", "surveillance journalists", "Egypt", "مصر", "المنظمات", "journalistes",
-    '"human rights"', '"freedom of expression"~3', "organ*", "rights -Egypt", "Egypt OR Morocco",
-    "(Egypt OR Morocco) rights", "date:[2015 TO 2018] rights", "country:MA", "type:case",
-    "rights NEAR/p defenders", "NSO", "Raissouni", "zebra",
-]  # fmt: skip
+    "",
+    "rights",
+    "surveillance journalists",
+    "Egypt",
+    "مصر",
+    "المنظمات",
+    "journalistes",
+    '"human rights"',
+    '"freedom of expression"~3',
+    "organ*",
+    "rights -Egypt",
+    "Egypt OR Morocco",
+    "(Egypt OR Morocco) rights",
+    "date:[2015 TO 2018] rights",
+    "country:MA",
+    "type:case",
+    "rights NEAR/p defenders",
+    "NSO",
+    "Raissouni",
+    "zebra",
+]
 FILTERS = [
     Filters(),
     Filters(countries=("EG", "MA")),
@@ -36,8 +52,9 @@ def generated(tmp_path_factory):
         path.unlink()
     generate_more = sorted(corpus.paths())[:20]
     for path in generate_more:
-        path.write_text(path.read_text(encoding="utf-8") + "\nAn added line about rights.\n",
-                        encoding="utf-8")  # fmt: skip
+        path.write_text(
+            path.read_text(encoding="utf-8") + "\nAn added line about rights.\n", encoding="utf-8"
+        )
     Index(home).update(corpus)
     return home
 
@@ -50,8 +67,13 @@ def test_results_and_facet_counts_equal_the_reference(generated, sort):
             chosen = {0, 1 + number % (len(FILTERS) - 1), 1 + (number + 2) % (len(FILTERS) - 1)}
             for filters in [FILTERS[i] for i in sorted(chosen)]:
                 for page in (1, 3):
-                    kwargs = {"filters": filters, "sort": sort, "page": page, "page_size": 7,
-                              "include_restricted": number % 2 == 1}  # fmt: skip
+                    kwargs = {
+                        "filters": filters,
+                        "sort": sort,
+                        "page": page,
+                        "page_size": 7,
+                        "include_restricted": number % 2 == 1,
+                    }
                     a = fast.search(query, **kwargs).to_json()
                     b = plain.search(query, **kwargs).to_json()
                     scores_a = [h.pop("score") for h in a["hits"]]

@@ -24,8 +24,15 @@ FILES = DATA / "files"
 @pytest.fixture
 def archivist(indexed_home):
     Users(indexed_home).add("alice", PASSWORD)
-    app = create_app({"TESTING": True, "HOME": str(indexed_home), "SECRET_KEY": "test",
-                      "WTF_CSRF_ENABLED": False, "UPLOAD_MAX_BYTES": 2_000_000})  # fmt: skip
+    app = create_app(
+        {
+            "TESTING": True,
+            "HOME": str(indexed_home),
+            "SECRET_KEY": "test",
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_MAX_BYTES": 2_000_000,
+        }
+    )
     client = app.test_client()
     client.post("/en/archivists/login", data={"name": "alice", "password": PASSWORD})
     yield client
@@ -37,8 +44,11 @@ def corpus_files(home: Path) -> list[Path]:
 
 
 def upload(client, name: str, data: bytes):
-    return client.post("/en/archivists/upload", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")  # fmt: skip
+    return client.post(
+        "/en/archivists/upload",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 class _Form(HTMLParser):
@@ -228,9 +238,12 @@ def test_import_a_folder_and_a_csv_with_a_report(run_cli, indexed_home, tmp_path
     (folder / "c.txt").write_text(
         "Statement on Tunisia\n\nBloggers were arrested in Tunis.\n", encoding="utf-8"
     )
-    csv_file.write_text("file,id,type,language,date,countries\n"
-                        "c.txt,tunisia-bloggers,statement,en,2022-05-02,TN\n"
-                        "../outside.txt,outside,statement,en,2022,TN\n", encoding="utf-8")  # fmt: skip
+    csv_file.write_text(
+        "file,id,type,language,date,countries\n"
+        "c.txt,tunisia-bloggers,statement,en,2022-05-02,TN\n"
+        "../outside.txt,outside,statement,en,2022,TN\n",
+        encoding="utf-8",
+    )
     result = run_cli("import", str(folder), "--csv", str(csv_file), home=indexed_home)
     assert "row 1: added tunisia-bloggers from c.txt" in result.output
     assert "row 2: skipped ../outside.txt" in result.output

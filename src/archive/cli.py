@@ -21,7 +21,7 @@ from .config import DEFAULTS, home_from_env
 from .corpus import Corpus, render_document
 from .document import LANGUAGES, TYPES, Document
 from .editing import Editor
-from .errors import ArchiveError
+from .errors import ArchiveError, IndexUnavailable
 from .extract import FORMATS, Limits
 from .i18n import LOCALES, N_, gettext, ngettext
 from .indexing import Index
@@ -123,15 +123,7 @@ def index_command(obj: Context, rebuild: bool, processes: int | None) -> None:
     report = index.rebuild(corpus) if rebuild else index.update(corpus)
     for problem in report.problems:
         click.echo(str(problem), err=True)
-    click.echo(
-        obj._(
-            "{added} added, {changed} changed, {deleted} deleted, {unchanged} unchanged",
-            added=len(report.added),
-            changed=len(report.changed),
-            deleted=len(report.deleted),
-            unchanged=report.unchanged,
-        )
-    )
+    click.echo(report.summary(obj.locale))
     if report.problems:
         click.echo(
             ngettext(
@@ -145,6 +137,41 @@ def index_command(obj: Context, rebuild: bool, processes: int | None) -> None:
             ),
             err=True,
         )
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Bring the index back in line with the corpus.")
+@click.pass_obj
+def doctor(obj: Context, repair: bool) -> None:
+    """Compare the index with the corpus: missing, stale and extra documents."""
+    corpus, index = obj.corpus, obj.index
+    try:
+        report = index.compare(corpus)
+    except IndexUnavailable as problem:
+        click.echo(problem.render(obj.locale))
+        if not repair:
+            sys.exit(1)
+        report = index.rebuild(corpus)
+        click.echo(obj._("Rebuilt the index from the corpus: {n} documents.", n=len(report.added)))
+        return
+    for doc_id in report.added:
+        click.echo(obj._("missing from the index: {id}", id=doc_id))
+    for doc_id in report.changed:
+        click.echo(obj._("out of date in the index: {id}", id=doc_id))
+    for doc_id in report.deleted:
+        click.echo(obj._("in the index but not in the corpus: {id}", id=doc_id))
+    for problem in report.problems:
+        click.echo(str(problem))
+    differences = len(report.added) + len(report.changed) + len(report.deleted)
+    if not differences:
+        click.echo(obj._("The index matches the corpus ({n} documents).", n=report.unchanged))
+        return
+    if repair:
+        fixed = index.update(corpus)
+        click.echo(obj._("Repaired: {summary}", summary=fixed.summary(obj.locale)))
+        return
+    click.echo(obj._("Run 'archive doctor --repair' to bring the index in line."), err=True)
+    sys.exit(1)
 
 
 @cli.command()
@@ -524,8 +551,12 @@ def serve(obj: Context, host: str, port: int, threads: int) -> None:
 
     from . import create_app
 
-    if not obj.index.exists():
-        obj.index.update(obj.corpus)
+    # The index is derived and Whoosh never fsyncs: bring it in line with the
+    # corpus (the durable truth) before serving.
+    report = obj.index.update(obj.corpus)
+    if report.added or report.changed or report.deleted:
+        summary = report.summary(obj.locale)
+        click.echo(obj._("Index brought in line with the corpus: {summary}", summary=summary))
     app = create_app({"HOME": str(obj.home)})
     click.echo(
         obj._("Serving {home} on http://{host}:{port}/", home=str(obj.home), host=host, port=port)

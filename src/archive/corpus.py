@@ -175,6 +175,8 @@ def parse_document(text: str, where: str) -> tuple[Document | None, list[Problem
         meta = yamlio.load(head)
     except yamlio.Error as exc:
         return None, [Problem(where, "front matter", yamlio.describe(exc)[1])]
+    except UnicodeError:  # text that is not valid Unicode (a lone surrogate)
+        return None, [Problem(where, "front matter", "invalid characters")]
     if not isinstance(meta, dict):
         return None, [Problem(where, "front matter", "must be a mapping of fields")]
     return _document_from_meta(meta, body.strip(), where)

@@ -27,9 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.columns import NumericColumn
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
 
 from .schema import COLUMN_FIELDS
 
@@ -49,7 +51,7 @@ class Segment:
     size: int
     live: np.ndarray  # bool: not deleted
     dates: np.ndarray  # int64 YYYYMMDD
-    ids: list[str]
+    ids: list[str] | None  # read only when needed (see `segment_ids`)
     lengths: dict[str, np.ndarray]  # scorable field -> field length per document (filled lazily)
     # facet -> (document numbers, value codes) pairs, and the code -> value table
     pairs: dict[str, tuple[np.ndarray, np.ndarray]]
@@ -87,15 +89,10 @@ def forget(live_keys) -> None:
 def _read_segment(reader, key) -> Segment:
     size = reader.doc_count_all()
     live = np.ones(size, dtype=bool)
-    for docnum in range(size):
-        if reader.is_deleted(docnum):
-            live[docnum] = False
+    if reader.has_deletions():
+        live[np.fromiter(reader._perdoc.deleted_docs(), dtype=np.int64)] = False
     column = reader.column_reader("date") if reader.has_column("date") else None
-    dates = np.array([column[n] for n in range(size)] if column else [0] * size, dtype=np.int64)
-    ids = [""] * size
-    for term in reader.lexicon("id"):
-        for docnum in reader.postings("id", term).all_ids():
-            ids[docnum] = term.decode("utf-8")
+    dates = _numeric_column(column, size) if column is not None else np.zeros(size, np.int64)
     pairs, values = {}, {}
     indexed = set(reader.indexed_field_names())
     for facet, field in COLUMN_FIELDS.items():
@@ -103,22 +100,64 @@ def _read_segment(reader, key) -> Segment:
         if field in indexed:
             for code, term in enumerate(reader.lexicon(field)):
                 table.append(term.decode("utf-8"))
-                found = list(reader.postings(field, term).all_ids())
-                docs.extend(found)
-                codes.extend([code] * len(found))
-        pairs[facet] = (np.array(docs, dtype=np.int64), np.array(codes, dtype=np.int64))
+                matcher = reader.postings(field, term)
+                leaf = getattr(matcher, "child", matcher)
+                if isinstance(leaf, W3LeafMatcher):
+                    found = _read_postings(leaf)[0]
+                else:
+                    found = np.fromiter(matcher.all_ids(), dtype=np.int64)
+                docs.append(found)
+                codes.append(np.full(len(found), code, dtype=np.int64))
+        pairs[facet] = (
+            np.concatenate(docs) if docs else EMPTY_IDS,
+            np.concatenate(codes) if codes else EMPTY_IDS,
+        )
         values[facet] = table
-    return Segment(key, size, live, dates, ids, {}, pairs, values)
+    return Segment(key, size, live, dates, None, {}, pairs, values)
+
+
+def _numeric_column(column, size: int) -> np.ndarray:
+    """A numeric column's values for every document, read at once from its bytes."""
+    raw = getattr(column, "_reader", column)
+    if isinstance(raw, NumericColumn.Reader) and not raw._reverse:
+        data = raw._dbfile.get(raw._basepos, raw._count * raw._fixedlen)
+        values = np.frombuffer(data, dtype=np.dtype(">" + raw._typecode)).astype(np.int64)
+        if column is not raw:  # translated (e.g. a signed NUMERIC): decode like Whoosh
+            values = np.array([column._translate(int(v)) for v in values], dtype=np.int64)
+        found = np.full(size, raw._default, dtype=np.int64)
+        if column is not raw:
+            found[:] = column._translate(raw._default)
+        found[: len(values)] = values[:size]
+        return found
+    return np.array([column[n] for n in range(size)], dtype=np.int64)
+
+
+#: Whoosh's one-byte field lengths, decoded (0 stays 0: no length stored).
+_LENGTHS = np.array([0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
 
 
 def field_lengths(data: Segment, reader, field: str) -> np.ndarray:
     """A scorable field's length per document (as Whoosh stores it: one lossy byte)."""
     found = data.lengths.get(field)
     if found is None:
-        length = reader.doc_field_length
-        found = np.array([length(n, field, 1) or 0 for n in range(data.size)], dtype=np.float64)
+        column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+        if isinstance(column, NumericColumn.Reader):
+            raw = column._dbfile.get(column._basepos, column._count)
+            codes = np.zeros(data.size, dtype=np.int64)
+            codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[: data.size]
+            found = _LENGTHS[codes]
+        else:
+            length = reader.doc_field_length
+            found = np.array([length(n, field, 1) or 0 for n in range(data.size)], dtype=float)
         data.lengths[field] = found
     return found
+
+
+def segment_ids(data: Segment, reader) -> list[str]:
+    """Every document id of a segment, in document order (read once, when first needed)."""
+    if data.ids is None:
+        data.ids = [reader.stored_fields(n)["meta"]["id"] for n in range(data.size)]
+    return data.ids
 
 
 # --- Matching -----------------------------------------------------------------------

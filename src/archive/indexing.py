@@ -41,7 +41,7 @@ from whoosh.writing import MERGE_SMALL, SegmentWriter
 from .corpus import Corpus, write_atomic
 from .document import Document
 from .errors import IndexUnavailable, Problem
-from .i18n import N_
+from .i18n import N_, gettext
 from .schema import build_schema, document_to_fields
 
 INDEX_DIR = "index"
@@ -62,10 +62,14 @@ class IndexReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
 
-    def summary(self) -> str:
-        return (
-            f"{len(self.added)} added, {len(self.changed)} changed, "
-            f"{len(self.deleted)} deleted, {self.unchanged} unchanged"
+    def summary(self, locale: str = "en") -> str:
+        return gettext(
+            "{added} added, {changed} changed, {deleted} deleted, {unchanged} unchanged",
+            locale,
+            added=len(self.added),
+            changed=len(self.changed),
+            deleted=len(self.deleted),
+            unchanged=self.unchanged,
         )
 
 
@@ -186,10 +190,29 @@ class Index:
         """path -> (id, content hash, part) of every indexed document."""
         found = {}
         for part in PARTS:
-            with self.open(part).reader() as reader:
+            reader, damage = None, None
+            try:
+                reader = self.open(part).reader()
+            except IndexUnavailable:
+                raise
+            except Exception as exc:  # a damaged table of contents or segment
+                damage = f"{type(exc).__name__}: {exc}"
+            if damage:  # raised outside the handler: Whoosh's half-read files are freed
+                raise self._damaged(part, damage)
+            with reader:
                 for stored in reader.all_stored_fields():
                     found[stored["meta"]["path"]] = (stored["meta"]["id"], stored["hash"], part)
         return found
+
+    def _damaged(self, part: str, reason: str) -> IndexUnavailable:
+        return IndexUnavailable(
+            N_(
+                "the index in {path} cannot be opened ({reason}): "
+                "run 'archive index --rebuild' to rebuild it from the corpus"
+            ),
+            path=str(self._require() / part),
+            reason=reason[:200],
+        )
 
     def open_searcher(self, include_restricted: bool = False) -> Searcher:
         """A searcher over the public part, or over both parts for archivists.
@@ -197,6 +220,7 @@ class Index:
         A reader opening while a commit replaces the table of contents can
         see it vanish; opening is tried once more before giving up.
         """
+        damage = None
         for attempt in (1, 2):
             try:
                 return self._open_searcher(include_restricted)
@@ -205,6 +229,12 @@ class Index:
                     raise IndexUnavailable(
                         N_("the index changed while it was being opened; try again")
                     ) from None
+            except IndexUnavailable:
+                raise
+            except Exception as exc:  # a damaged table of contents or segment
+                damage = f"{type(exc).__name__}: {exc}"
+            if damage:  # raised outside the handler: Whoosh's half-read files are freed
+                raise self._damaged("public", damage)
         raise AssertionError("unreachable")
 
     def _open_searcher(self, include_restricted: bool) -> Searcher:
@@ -249,7 +279,13 @@ class Index:
             if self.exists():
                 self._write(self._require(), [], list(paths))
 
-    def _update(self, corpus: Corpus, folder: Path) -> IndexReport:
+    def compare(self, corpus: Corpus) -> IndexReport:
+        """What `update` would do, without doing it: the differences between
+        the corpus and the index (added = missing from the index, changed =
+        stale, deleted = in the index but no longer in the corpus)."""
+        return self._update(corpus, self._require(), write=False)
+
+    def _update(self, corpus: Corpus, folder: Path, write: bool = True) -> IndexReport:
         report = IndexReport()
         indexed = self.indexed()
         to_add: list[tuple[Document, str]] = []
@@ -282,7 +318,7 @@ class Index:
         for relpath, (doc_id, _, _) in indexed.items():
             to_delete.append(relpath)
             report.deleted.append(doc_id)
-        if to_add or to_delete:
+        if write and (to_add or to_delete):
             self._write(folder, to_add, to_delete)
         return report
 

@@ -820,8 +820,14 @@ class SearchService:
     def public_documents(self) -> list[tuple[str, str]]:
         """(id, ISO date) of every public document, newest first (for sitemaps)."""
         found = []
-        for data, _, matches in engine.match(self.searcher(), None):
-            found.extend((int(data.dates[n]), data.ids[n]) for n in matches.ids)
+        searcher = self.searcher()
+        for subsearcher, _ in searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            if reader.segment() is None:
+                continue
+            data = engine.segment(reader)
+            ids = engine.segment_ids(data, reader)
+            found.extend((int(data.dates[n]), ids[n]) for n in np.flatnonzero(data.live))
         found.sort(reverse=True)
         return [(doc_id, _iso(key)) for key, doc_id in found]
 
@@ -976,30 +982,33 @@ class SearchService:
         return sorted(scores, key=lambda i: (-scores[i], i))[:limit]
 
     def _similarity(self, searcher, document: Document) -> dict[str, float]:
-        """id -> score: distinctive shared words (0..1) plus shared entities (0..1)."""
+        """id -> score of the documents most like `document` (at most SIMILAR_CANDIDATES):
+        distinctive shared words (0..1) plus shared entities (0..1)."""
         reader = searcher.reader()
-        text_scores = _collect(searcher, _distinctive_terms_query(reader, document))
-        best_text = max((m[3] for m in text_scores), default=0.0) or 1.0
-        scores: dict[str, float] = {}
-        for columns, local, _, score in text_scores:
-            scores[columns.ids[local]] = score / best_text
-
+        scores: dict[int, float] = {}
+        text_query = _distinctive_terms_query(reader, document)
+        found = engine.match(searcher, text_query) if text_query is not None else []
+        best = max((float(m.scores.max()) for _, _, m in found if len(m.ids)), default=0.0) or 1.0
+        for _, offset, matches in found:
+            for local, score in zip(matches.ids.tolist(), matches.scores.tolist(), strict=True):
+                scores[offset + local] = score / best
         weights = _entity_weights(reader, document)
         total = sum(weights.values()) or 1.0
-        entity_query = _or([wq.Term(fieldname, value) for fieldname, value in weights])
-        for columns, local, _, _ in _collect(searcher, entity_query) if entity_query else []:
-            shared = sum(
-                weights.get((fieldname, value), 0.0)
-                for name, fieldname in (
-                    ("person", "person"),
-                    ("organisation", "org"),
-                    ("country", "country"),
-                )
-                for value in columns.values[name][local]
-            )
-            key = columns.ids[local]
-            scores[key] = scores.get(key, 0.0) + shared / total
-        return scores
+        facet_of = {"person": "person", "org": "organisation", "country": "country"}
+        for subsearcher, offset in searcher.leaf_searchers():
+            if not weights or subsearcher.reader().segment() is None:
+                continue
+            data = engine.segment(subsearcher.reader())
+            shared = np.zeros(data.size)
+            for (fieldname, value), weight in weights.items():
+                docs, codes, table = engine.facet_values(data, facet_of[fieldname])
+                if value in table:
+                    tagged = docs[codes == table.index(value)]
+                    shared[tagged[data.live[tagged]]] += weight / total
+            for local in np.flatnonzero(shared).tolist():
+                scores[offset + local] = scores.get(offset + local, 0.0) + float(shared[local])
+        best_first = heapq.nlargest(SIMILAR_CANDIDATES, scores.items(), key=lambda kv: kv[1])
+        return {searcher.stored_fields(n)["meta"]["id"]: score for n, score in best_first}
 
     # --- Facets ----------------------------------------------------------------------
 
@@ -1020,10 +1029,11 @@ class SearchService:
                 border = heapq.nlargest(FACET_LIMIT, counter.values())[-1]
                 values = {v for v in values if counter.get(v, 0) >= border} | chosen
             items = [
-                FacetValue(v, self._visible_label(reader, name, v, locale), counter.get(v, 0),
-                           v in chosen)
+                FacetValue(
+                    v, self._visible_label(reader, name, v, locale), counter.get(v, 0), v in chosen
+                )
                 for v in values
-            ]  # fmt: skip
+            ]
             ordered = _order_facet(name, items)
             if len(ordered) > FACET_LIMIT:
                 ordered = ordered[:FACET_LIMIT] + [v for v in ordered[FACET_LIMIT:] if v.selected]
@@ -1084,6 +1094,8 @@ def _order_facet(name: str, items: list[FacetValue]) -> list[FacetValue]:
 MIN_SUGGEST_LENGTH = 3
 #: Terms per document used to find similar documents.
 SIMILAR_TERMS = 20
+#: Documents considered when ranking similar documents.
+SIMILAR_CANDIDATES = 200
 ENTITY_WEIGHTS = {"person": 3.0, "org": 1.0, "country": 0.5}
 
 
@@ -1173,10 +1185,10 @@ def _engine_search(
         ids, scores = found.ids[keep], found.scores[keep]
         total += len(ids)
         kept.append((data, offset, ids, scores))
-    return total, _engine_rank(kept, sort, limit), counts
+    return total, _engine_rank(kept, sort, limit, searcher), counts
 
 
-def _engine_rank(kept, sort: str, limit: int) -> list[tuple[int, float]]:
+def _engine_rank(kept, sort: str, limit: int, searcher) -> list[tuple[int, float]]:
     """The first `limit` results: by score (or date), then newest, then id."""
     if not kept or limit <= 0:
         return []
@@ -1184,28 +1196,32 @@ def _engine_rank(kept, sort: str, limit: int) -> list[tuple[int, float]]:
     if not len(docnums):
         return []
     scores = np.concatenate([scores for _, _, _, scores in kept])
-    dates = np.concatenate([data.dates[ids] for data, _, ids, _ in kept])
+    dates = np.concatenate([data.dates[ids] for data, _, ids, _ in kept]).astype(np.float64)
     if sort == "date":
-        primary, secondary = -dates.astype(np.float64), np.zeros(len(dates))
+        primary, secondary = -dates, np.zeros(len(dates))
     elif sort == "date-asc":
-        primary, secondary = dates.astype(np.float64), np.zeros(len(dates))
+        primary, secondary = dates, np.zeros(len(dates))
     else:
-        primary, secondary = -np.round(scores, SCORE_DIGITS), -dates.astype(np.float64)
+        primary, secondary = -np.round(scores, SCORE_DIGITS), -dates
     if len(primary) > limit:
-        # Everything that can reach the first `limit`: ties at the border included.
+        # Narrow to what can reach the first `limit` on the first key, then on both.
         border = np.partition(primary, limit - 1)[limit - 1]
         candidates = np.flatnonzero(primary <= border)
+        order = candidates[np.lexsort((secondary[candidates], primary[candidates]))]
+        last = order[limit - 1]
+        ties = order[limit:][
+            (primary[order[limit:]] == primary[last])
+            & (secondary[order[limit:]] == secondary[last])
+        ]
+        candidates = np.concatenate([order[:limit], ties])
     else:
         candidates = np.arange(len(primary))
-    # Ids (the last tie-break) are looked up for the candidates only.
-    segments = np.concatenate([np.full(len(ids), n) for n, (_, _, ids, _) in enumerate(kept)])
-    locals_ = np.concatenate([ids for _, _, ids, _ in kept])
 
-    def doc_id(i: int) -> str:
-        return kept[int(segments[i])][0].ids[int(locals_[i])]
+    def doc_id(i: int) -> str:  # the last tie-break, read for the candidates only
+        return searcher.stored_fields(int(docnums[i]))["meta"]["id"]
 
-    order = sorted(candidates.tolist(), key=lambda i: (primary[i], secondary[i], doc_id(i)))[:limit]
-    return [(int(docnums[i]), float(scores[i])) for i in order]
+    chosen = sorted(candidates.tolist(), key=lambda i: (primary[i], secondary[i], doc_id(i)))
+    return [(int(docnums[i]), float(scores[i])) for i in chosen[:limit]]
 
 
 def _reference_search(

@@ -1,0 +1,115 @@
+"""Arbitrary input never crashes: property-based tests (hypothesis)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive.analysis import EXACT, ArchiveAnalyzer, LanguageText, terms_of
+from archive.corpus import parse_document
+from archive.extract import Extracted, ExtractionError, extract_text, find_dates, propose
+from archive.query import parse
+from archive.registry import Registry
+
+from .conftest import PROJECT
+
+#: Every code point, lone surrogates, bidi marks and combining marks included.
+ANY_CHAR = st.characters(codec=None, categories=None)
+NASTY = st.sampled_from(
+    [
+        "\u200f",
+        "\u202e",
+        "\u0651",
+        "\u0640",
+        "\x00",
+        "\ud800",
+        "ﷺ",
+        '"',
+        "(",
+        ")",
+        "*",
+        ":",
+        "~",
+        "-",
+        "OR",
+        "NOT",
+        "NEAR/p",
+        "[",
+        "]",
+        "أو",
+        "ليس",
+    ]
+)
+TEXT = st.lists(
+    st.one_of(ANY_CHAR, NASTY, st.sampled_from(["Egypt", "مصر", "country:", "date:"])), max_size=80
+).map("".join)
+QUICK = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return Registry.load(PROJECT / "corpus")
+
+
+@QUICK
+@given(TEXT)
+def test_the_parser_never_fails(text):
+    parsed = parse(text)
+    assert isinstance(parsed.messages, list)
+
+
+@QUICK
+@given(text=TEXT)
+def test_searching_anything_never_fails(service, text):
+    result = service.search(text)
+    assert result.total >= 0
+    result.to_json()
+
+
+@QUICK
+@given(TEXT, st.sampled_from(["en", "fr", "ar"]))
+def test_analysis_never_fails_and_leaves_no_marks(text, language):
+    for token in ArchiveAnalyzer("stemmed")(LanguageText(text, language), chars=True):
+        assert token.text and "\u0640" not in token.text and "\u0651" not in token.text
+        token.text.encode("utf-8")  # a term Whoosh can store
+    for token in ArchiveAnalyzer(EXACT)(text, positions=True):
+        assert token.pos >= 0
+    for word in text.split():
+        terms_of(word, EXACT)
+
+
+@QUICK
+@given(TEXT)
+def test_date_finding_never_fails(text):
+    find_dates(text)
+
+
+@QUICK
+@given(TEXT)
+def test_proposing_metadata_never_fails(registry, text):
+    proposal = propose(Extracted(text=text, format="txt"), "file.txt", registry)
+    assert proposal.document.language in ("ar", "en", "fr")
+
+
+@QUICK
+@given(st.binary(max_size=400), st.sampled_from(["a.txt", "a.md", "a.html", "a.pdf", "a.docx"]))
+def test_extraction_of_any_bytes_gives_text_or_a_clear_error(data, name):
+    try:
+        extracted = extract_text(data, name)
+    except ExtractionError as error:
+        assert error.message.startswith(name)
+    else:
+        assert "\x00" not in extracted.text
+
+
+@QUICK
+@given(TEXT)
+def test_reading_any_corpus_file_never_fails(text):
+    for candidate in (text, f"---\n{text}\n---\nbody", f"---\nid: x\ntitle: {text}\n---\n{text}"):
+        document, problems = parse_document(candidate, "x.md")
+        assert document is not None or problems
