@@ -6,7 +6,7 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 PIP = $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: run test index check lint translations browser clean screenshots
+.PHONY: run test index check lint translations browser clean screenshots security
 
 $(BIN)/archive: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,17 @@ run: $(BIN)/archive
 	$(BIN)/archive index
 	$(BIN)/archive serve
 
-## Install everything the tests need (the browser included) and run them.
+## Install everything the tests need (the browser included) and run them,
+## then the code and dependency checks.
 test: $(VENV)/.test-deps browser
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory security
+
+## bandit on the code; pip-audit on the pinned dependencies (see docs/reliability.md).
+security: $(VENV)/.test-deps
+	$(BIN)/bandit -q -r src -c pyproject.toml
+	$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/requirements.txt
+	$(BIN)/pip-audit --progress-spinner off -r $(VENV)/requirements.txt
 
 ## Debian's Chromium, which the browser tests drive through Playwright.
 browser:

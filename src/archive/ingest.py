@@ -185,7 +185,11 @@ def apply(found: Review, options: dict) -> Document:
 
 
 def review(
-    service: SearchService, data: bytes, name: str, limits: Limits, token: str = ""
+    service: SearchService,
+    data: bytes,
+    name: str,
+    limits: Limits,
+    token: str = "",  # nosec B107
 ) -> Review:
     """Extract and propose; look for duplicates and translations. Writes nothing."""
     if not data:
