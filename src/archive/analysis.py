@@ -283,10 +283,11 @@ def query_terms(word: str) -> tuple[str, ...]:
     not say which language the documents it wants are in.
     """
     found: list[str] = []
-    for chain in ("en", "fr"):
-        for term in terms_of(word, chain):
-            if term not in found:
-                found.append(term)
+    for token in WORD.findall(word):  # "Al-Siddiq" is two words
+        for chain in ("en", "fr"):
+            for term in terms_of(token, chain):
+                if term not in found:
+                    found.append(term)
     return tuple(found)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from . import i18n, ingest
+from . import evaluation, i18n, ingest
 from .config import DEFAULTS, home_from_env
 from .corpus import Corpus, render_document
 from .document import LANGUAGES, TYPES, Document
@@ -538,6 +538,58 @@ def _show_review(obj: Context, found, document: Document, options: dict) -> None
         )
     for name in found.proposal.new_organisations:
         click.echo("  ? " + obj._("signatory not in the registry: {name}", name=name))
+
+
+@cli.command()
+@click.argument("doc_id")
+@click.option("--limit", type=int, default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@click.option("--include-restricted", is_flag=True, help="Also consider restricted documents.")
+@click.pass_obj
+def similar(obj: Context, doc_id: str, limit: int, as_json: bool, include_restricted: bool) -> None:
+    """Documents like DOC_ID: shared words, people, organisations and countries."""
+    with SearchService(obj.home) as service:
+        hits = service.similar(doc_id, limit, obj.locale, include_restricted)
+    if as_json:
+        click.echo(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for number, hit in enumerate(hits, 1):
+        click.echo(f"{number}. {hit.title}  [{hit.id}]  {hit.date} · {hit.language}")
+
+
+@cli.command("eval")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Judged queries (default: eval/queries.yaml in the archive home).",
+)
+@click.option("--verbose", is_flag=True, help="Also list every query below a perfect score.")
+@click.pass_obj
+def eval_command(obj: Context, path: Path | None, verbose: bool) -> None:
+    """Measure relevance: recall@10, MRR@10 and nDCG@10 over judged queries."""
+    judgements = evaluation.load_judgements(path or obj.home / "eval" / "queries.yaml")
+    with SearchService(obj.home) as service:
+        scores = evaluation.evaluate(service, judgements)
+    group, queries, overall = obj._("group"), obj._("queries"), obj._("overall")
+    click.echo(f"{group:<12} {queries:>7} {'recall@10':>10} {'MRR@10':>8} {'nDCG@10':>8}")
+    rows = [*evaluation.by_group(scores).items(), (overall, evaluation.summarise(scores))]
+    for name, summary in rows:
+        click.echo(
+            f"{name:<12} {summary.queries:>7} {summary.recall:>10.3f} "
+            f"{summary.mrr:>8.3f} {summary.ndcg:>8.3f}"
+        )
+    if verbose:
+        for score in scores:
+            if score.ndcg < 1 or score.missing:
+                click.echo(
+                    f"\n{score.judgement.query!r} ({score.judgement.group}): "
+                    f"nDCG {score.ndcg:.3f}, recall {score.recall:.3f}"
+                )
+                click.echo(f"  top: {', '.join(score.found)}")
+                if score.missing:
+                    never = obj._("never found")
+                    click.echo(f"  {never}: {', '.join(score.missing)}")
 
 
 @cli.command()

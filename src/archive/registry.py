@@ -247,8 +247,9 @@ def name_keys(words: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     exact: list[str] = []
     stemmed: list[str] = []
     for word in words:
-        exact.extend(terms_of(word, EXACT))
-        stemmed.extend(terms_of(word, "en"))
+        for token in word_matches(word):  # "Al-Siddiq" is two words
+            exact.extend(terms_of(token.group(), EXACT))
+            stemmed.extend(terms_of(token.group(), "en"))
     return tuple(exact), tuple(stemmed)
 
 

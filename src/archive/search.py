@@ -427,12 +427,13 @@ class Compiler:
     def words_query(self, texts: list[str]) -> wq.Query | None:
         parts = []
         for text in texts:
-            terms = query_terms(text)
-            if not terms:
-                continue
-            self.words.append(text)
-            self.terms.stemmed.update(terms)
-            parts.append(_or([wq.Term(f, t) for t in terms for f in ("title", "body")]))
+            for token in word_matches(text):  # a query word may hold several ("Al-Siddiq")
+                terms = query_terms(token.group())
+                if not terms:
+                    continue
+                self.words.append(token.group())
+                self.terms.stemmed.update(terms)
+                parts.append(_or([wq.Term(f, t) for t in terms for f in ("title", "body")]))
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
