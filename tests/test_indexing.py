@@ -218,3 +218,40 @@ def test_a_running_service_sees_new_documents_without_restarting(indexed_home, s
     document = corpus.read(indexed_home / "corpus/statement/2022/new-statement.md")
     Index(indexed_home).add(corpus, [document])
     assert ids(service, "zanzibarian") == {"new-statement"}
+
+
+MENTIONS = """---
+id: untagged-letter
+title: Letter on a spyware vendor
+type: letter
+language: fr
+date: 2023-03-01
+---
+La société Zorbatech a vendu des outils de surveillance aux autorités égyptiennes du Caire.
+"""
+
+
+def test_names_in_the_text_are_found_in_any_script_without_tags(sample_home):
+    write_doc(sample_home, "letter/2023/untagged-letter.md", MENTIONS)
+    update(sample_home)
+    # Not tagged EG, but "égyptiennes" names Egypt: found by its Arabic and English names.
+    assert "untagged-letter" in ids(sample_home, "مصر")
+    assert "untagged-letter" in ids(sample_home, "Egypt")
+
+
+def test_a_registry_change_reindexes_the_names_found_in_the_text(sample_home):
+    write_doc(sample_home, "letter/2023/untagged-letter.md", MENTIONS)
+    update(sample_home)
+    assert "untagged-letter" not in ids(sample_home, "زوربا")
+    registry = sample_home / "corpus" / "registry" / "organisations.yaml"
+    registry.write_text(
+        registry.read_text(encoding="utf-8")
+        + "- id: zorbatech\n"
+        + "  name: {en: Zorbatech, ar: زوربا تك, fr: Zorbatech}\n"
+        + "  acronyms: [زوربا]\n"
+        + "  kind: company\n",
+        encoding="utf-8",
+    )
+    update(sample_home)
+    # The Arabic acronym now names the company the French letter mentions.
+    assert "untagged-letter" in ids(sample_home, "زوربا")

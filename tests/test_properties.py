@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -44,8 +46,9 @@ NASTY = st.sampled_from(
 TEXT = st.lists(
     st.one_of(ANY_CHAR, NASTY, st.sampled_from(["Egypt", "مصر", "country:", "date:"])), max_size=80
 ).map("".join)
+# CI tries 150 examples per property; the long run sets HYPOTHESIS_EXAMPLES (docs/reliability.md).
 QUICK = settings(
-    max_examples=150,
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "150")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

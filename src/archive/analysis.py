@@ -296,13 +296,15 @@ def exact_terms(text: str) -> list[str]:
     return [t for m in word_matches(text) for t in terms_of(m.group(), EXACT)]
 
 
-def analyse_document(parts: list[str], language: str):
+def analyse_document(parts: list[str], language: str, sequences: list | None = None):
     """All index terms of a document in one pass over its words.
 
     `parts` are the title, then each paragraph. Returns (title stemmed term ->
     frequency, body stemmed term -> frequency, exact term -> positions), the
     same terms and positions `ArchiveAnalyzer` gives each field, but each
-    word is tokenised once for all three fields.
+    word is tokenised once for all three fields. If `sequences` is a list, it
+    receives, per part, the (exact term, stemmed term) of each word in order
+    (for finding names in the text).
     """
     chain = language if language in ("en", "fr", "ar") else "en"
     both = _pair_caches.setdefault(chain, {})
@@ -317,10 +319,13 @@ def analyse_document(parts: list[str], language: str):
         words = WORD.findall(part)
         if words and number:  # a new paragraph: positions move to the next bucket
             pos = (pos // PARAGRAPH_GAP + 1) * PARAGRAPH_GAP - 1
+        sequence = [] if sequences is not None else None
         for raw in words:
             pair = both.get(raw)
             if pair is None:
                 pair = both[raw] = (terms_of(raw, EXACT), terms_of(raw, chain))
+            if sequence is not None and pair[0]:
+                sequence.append((pair[0][0], pair[1][0] if pair[1] else ""))
             for term in pair[0]:
                 pos += 1
                 found = exact.get(term)
@@ -330,6 +335,8 @@ def analyse_document(parts: list[str], language: str):
                     found.append(pos)
             for term in pair[1]:
                 stemmed[term] = stemmed.get(term, 0) + 1
+        if sequence is not None:
+            sequences.append(sequence)
     return title, body, exact
 
 

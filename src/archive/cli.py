@@ -162,7 +162,10 @@ def doctor(obj: Context, repair: bool) -> None:
         click.echo(obj._("in the index but not in the corpus: {id}", id=doc_id))
     for problem in report.problems:
         click.echo(str(problem))
+    if report.registry_changed:
+        click.echo(obj._("the registry changed since the index was built"))
     differences = len(report.added) + len(report.changed) + len(report.deleted)
+    differences += report.registry_changed
     if not differences:
         click.echo(obj._("The index matches the corpus ({n} documents).", n=report.unchanged))
         return

@@ -49,6 +49,8 @@ INDEX_DIR = "index"
 PARALLEL_THRESHOLD = 2000
 PARTS = ("public", "restricted")
 _CURRENT = "CURRENT"
+#: In a generation folder: the fingerprint of the registry whose names it found in the text.
+_REGISTRY = "registry.sha256"
 _LOCK = ".write.lock"
 
 
@@ -61,6 +63,8 @@ class IndexReport:
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: The registry changed since the index was built (found by `compare`).
+    registry_changed: bool = False
 
     def summary(self, locale: str = "en") -> str:
         return gettext(
@@ -252,7 +256,7 @@ class Index:
     def update(self, corpus: Corpus) -> IndexReport:
         """Bring the index up to date with the corpus (builds it if missing)."""
         with self.write_lock():
-            if not self.exists():
+            if not self.exists() or self._registry_changed(corpus):
                 return self._rebuild(corpus)
             return self._update(corpus, self._require())
 
@@ -264,14 +268,14 @@ class Index:
     def add(self, corpus: Corpus, documents: Iterable[Document]) -> None:
         """Index documents just written to the corpus (replacing older versions)."""
         with self.write_lock():
-            if not self.exists():
+            if not self.exists() or self._registry_changed(corpus):
                 self._rebuild(corpus)
                 return
             items = []
             for document in documents:
                 data = (corpus.root / document.path).read_bytes()
                 items.append((document, hash_bytes(data)))
-            self._write(self._require(), items, [d.path for d, _ in items])
+            self._write(self._require(), items, [d.path for d, _ in items], corpus)
 
     def remove(self, paths: Iterable[str]) -> None:
         """Drop the documents at these corpus paths (relative to corpus/) from the index."""
@@ -283,7 +287,9 @@ class Index:
         """What `update` would do, without doing it: the differences between
         the corpus and the index (added = missing from the index, changed =
         stale, deleted = in the index but no longer in the corpus)."""
-        return self._update(corpus, self._require(), write=False)
+        report = self._update(corpus, self._require(), write=False)
+        report.registry_changed = self._registry_changed(corpus)
+        return report
 
     def _update(self, corpus: Corpus, folder: Path, write: bool = True) -> IndexReport:
         report = IndexReport()
@@ -319,7 +325,7 @@ class Index:
             to_delete.append(relpath)
             report.deleted.append(doc_id)
         if write and (to_add or to_delete):
-            self._write(folder, to_add, to_delete)
+            self._write(folder, to_add, to_delete, corpus)
         return report
 
     def _rebuild(self, corpus: Corpus) -> IndexReport:
@@ -364,6 +370,7 @@ class Index:
                 writer._finish()
             if duplicates:
                 self._write(folder, [], duplicates)
+            write_atomic(folder / _REGISTRY, f"{corpus.registry.fingerprint}\n".encode("ascii"))
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -385,7 +392,23 @@ class Index:
             if child.is_dir() and child.name.startswith("g") and child.name not in keep:
                 shutil.rmtree(child, ignore_errors=True)
 
-    def _write(self, folder: Path, items: list[tuple[Document, str]], delete: list[str]) -> None:
+    def _registry_changed(self, corpus: Corpus) -> bool:
+        """Whether the registry changed since the index found names in the text
+        (the mentions of every document are then out of date)."""
+        try:
+            recorded = (self._require() / _REGISTRY).read_text(encoding="ascii").strip()
+        except (FileNotFoundError, UnicodeDecodeError):
+            recorded = ""
+        return recorded != corpus.registry.fingerprint
+
+    def _write(
+        self,
+        folder: Path,
+        items: list[tuple[Document, str]],
+        delete: list[str],
+        corpus: Corpus | None = None,
+    ) -> None:
+        names = corpus.registry.names if items else None
         writers = {}
         try:
             for part in PARTS:
@@ -395,7 +418,8 @@ class Index:
                 for writer in writers.values():
                     writer.delete_by_term("path", path)
             for document, digest in items:
-                writers[part_of(document)].add_document(**document_to_fields(document, digest))
+                fields = document_to_fields(document, digest, names)
+                writers[part_of(document)].add_document(**fields)
         except BaseException:
             for writer in writers.values():
                 writer.cancel()
@@ -456,7 +480,8 @@ def _build_segments(folder: Path, home: Path, paths: list[Path]):
             if document.id in seen:  # reported by the parent; the first file wins
                 continue
             seen.add(document.id)
-            writers[part_of(document)].add_document(**document_to_fields(document, digest))
+            fields = document_to_fields(document, digest, corpus.registry.names)
+            writers[part_of(document)].add_document(**fields)
         segments = {}
         for part, writer in writers.items():
             if writer._added:

@@ -8,6 +8,7 @@ by Babel in Arabic, English and French, plus the demonyms and aliases of
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from .document import ID_PATTERN, LANGUAGES
 from .errors import Problem
 
 REGISTRY_DIR = "registry"
+REGISTRY_FILES = ("countries.yaml", "organisations.yaml", "people.yaml")
 ORGANISATION_KINDS = ("ngo", "company", "media", "intergovernmental", "government")
 #: Two-letter codes Babel lists that are not countries.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
@@ -82,6 +84,8 @@ class Registry:
         }
         self.problems = problems or []
         self._names: NameIndex | None = None
+        #: Changes when the registry files do (the index records which it used).
+        self.fingerprint = ""
 
     @property
     def names(self) -> NameIndex:
@@ -100,7 +104,14 @@ class Registry:
         )
         people = _load_entities(folder / "people.yaml", home, "person", problems)
         aliases = _load_country_aliases(folder / "countries.yaml", home, problems)
-        return cls(organisations, people, aliases, problems)
+        registry = cls(organisations, people, aliases, problems)
+        digest = hashlib.sha256()
+        for name in REGISTRY_FILES:
+            path = folder / name
+            digest.update(name.encode() + b"\0")
+            digest.update(path.read_bytes() if path.is_file() else b"")
+        registry.fingerprint = digest.hexdigest()
+        return registry
 
     def by_kind(self, kind: str) -> Mapping[str, Entity]:
         return {
@@ -267,14 +278,16 @@ class NameIndex:
                         words = name.split()
                         if len(words) > 1 and len(words[-1]) >= 4:
                             names.append(words[-1])
-                if kind == "country":
-                    names.append(entity.id)
                 for name in names:
                     words = [m.group() for m in word_matches(name)]
                     exact, stemmed = name_keys(words)
                     self._add(exact, entity)
                     if stemmed and (len(stemmed) > 1 or len(stemmed[0]) > 2):
                         self._add(stemmed, entity)
+        # For finding names in running text: the longest name starting with a word.
+        self.longest: dict[str, int] = {}
+        for key in self.keys:
+            self.longest[key[0]] = max(self.longest.get(key[0], 0), len(key))
 
     def _add(self, key: tuple[str, ...], entity: Entity) -> None:
         if not key:
@@ -282,6 +295,33 @@ class NameIndex:
         found = self.keys.setdefault(key, [])
         if entity not in found:
             found.append(entity)
+
+    def mentions(self, words: list[tuple[str, str]]) -> dict[str, int]:
+        """How often each entity is named in a run of words, as "kind:id" -> count.
+
+        `words` are (exact term, stemmed term) pairs of consecutive words of
+        one paragraph; the longest name wins at each place, and a single word
+        also matches by its stem (المصرية names مصر)."""
+        found: dict[str, int] = {}
+        i = 0
+        while i < len(words):
+            exact, stem = words[i]
+            matched, length = None, 0
+            for size in range(min(self.longest.get(exact, 0), len(words) - i), 0, -1):
+                matched = self.keys.get(tuple(w[0] for w in words[i : i + size]))
+                if matched:
+                    length = size
+                    break
+            if not matched and len(stem) > 2:
+                matched, length = self.keys.get((stem,)), 1
+            if matched:
+                for entity in matched:
+                    key = f"{entity.kind}:{entity.id}"
+                    found[key] = found.get(key, 0) + 1
+                i += length
+            else:
+                i += 1
+        return found
 
     def lookup(self, words: list[str]) -> list[Entity]:
         """Entities named exactly by `words` (exact key first, then stemmed)."""

@@ -13,6 +13,10 @@ SEARCH_FIELDS = ("title", "body")
 SEARCH_BOOSTS = {"title": 2.5, "body": 1.0}
 #: The field quoted phrases, proximity and prefixes are matched on.
 EXACT_FIELD = "exact"
+#: The field of entities named in the text, as "kind:id" terms.
+MENTION_FIELD = "mention"
+#: A name in the title counts as this many in the body.
+TITLE_MENTION_WEIGHT = 3
 #: Per-document value lists kept in memory for every segment (facet counts,
 #: filters, similar documents): name -> indexed field holding the values.
 COLUMN_FIELDS = {
@@ -71,6 +75,9 @@ def build_schema() -> Schema:
         title=AnalysedText(analyzer=stemmed, phrase=False, field_boost=SEARCH_BOOSTS["title"]),
         body=AnalysedText(analyzer=stemmed, phrase=False, field_boost=SEARCH_BOOSTS["body"]),
         exact=AnalysedText(analyzer=ArchiveAnalyzer("exact"), phrase=True),
+        # Countries, organisations and people named in the text ("country:EG"),
+        # found at index time with the registry's names in every language.
+        mention=AnalysedText(analyzer=ArchiveAnalyzer("exact"), phrase=False, field_boost=0.5),
         country=KEYWORD(commas=True, scorable=False),
         org=KEYWORD(commas=True, scorable=False),
         person=KEYWORD(commas=True, scorable=False),
@@ -100,9 +107,17 @@ def searchable_text(document: Document) -> str:
     return "\n\n".join(searchable_parts(document))
 
 
-def document_to_fields(document: Document, content_hash: str) -> dict:
-    """The fields Whoosh indexes for one document."""
-    title, body, exact = analyse_document(searchable_parts(document), document.language)
+def document_to_fields(document: Document, content_hash: str, names=None) -> dict:
+    """The fields Whoosh indexes for one document (`names`: the registry's `NameIndex`)."""
+    sequences: list = []
+    title, body, exact = analyse_document(
+        searchable_parts(document), document.language, sequences if names else None
+    )
+    mentions: dict[str, int] = {}
+    for number, sequence in enumerate(sequences):
+        weight = TITLE_MENTION_WEIGHT if number == 0 else 1
+        for key, count in names.mentions(sequence).items():
+            mentions[key] = mentions.get(key, 0) + count * weight
     meta = {name: getattr(document, name) for name in HIT_FIELDS}
     return {
         "id": document.id,
@@ -110,6 +125,7 @@ def document_to_fields(document: Document, content_hash: str) -> dict:
         "title": TermCounts(title),
         "body": TermCounts(body),
         "exact": TermCounts(exact),
+        "mention": TermCounts(mentions),
         "country": ",".join(document.countries),
         "org": ",".join(document.organisations),
         "person": ",".join(document.people),

@@ -54,7 +54,7 @@ from .query import (
     parse,
 )
 from .registry import MAX_NAME_WORDS, Entity, Registry
-from .schema import searchable_text
+from .schema import MENTION_FIELD, searchable_text
 from .snippets import MatchTerms, Paragraph, Snippet, analyse_paragraphs, make_snippet
 
 SORTS = ("relevance", "date", "date-asc")
@@ -417,11 +417,15 @@ class Compiler:
 
     def visible(self, entities: list[Entity]) -> list[Entity]:
         """Organisations and people are recognised only when a document in this index
-        is tagged with them: a name known only from restricted files stays a word."""
+        is tagged with them or names them: a name known only from restricted
+        files stays a word."""
+        frequency = self.reader.doc_frequency
         return [
             e
             for e in entities
-            if e.kind == "country" or self.reader.doc_frequency(ENTITY_FIELDS[e.kind], e.id)
+            if e.kind == "country"
+            or frequency(ENTITY_FIELDS[e.kind], e.id)
+            or frequency(MENTION_FIELD, f"{e.kind}:{e.id}")
         ]
 
     def words_query(self, texts: list[str]) -> wq.Query | None:
@@ -439,22 +443,26 @@ class Compiler:
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
     def entity(self, entity: Entity) -> wq.Query:
-        """Documents tagged with the entity, or naming it in any language."""
-        parts: list[wq.Query] = [wq.Term(ENTITY_FIELDS[entity.kind], entity.id)]
+        """Documents tagged with the entity, or naming it in any language.
+
+        The names were found in the text when the document was indexed (the
+        `mention` field), so this is two terms however many names it has;
+        the names are kept for marking them in snippets."""
         names = list(entity.all_names)
         if entity.kind == "person":
             names += [n.split()[-1] for n in entity.all_names if len(n.split()) > 1]
         for name in dict.fromkeys(names):
             words = [m.group() for m in word_matches(name)]
             if len(words) == 1:
-                terms = query_terms(words[0])
-                self.terms.stemmed.update(terms)
-                parts.extend(wq.Term(f, t) for t in terms for f in ("title", "body"))
+                self.terms.stemmed.update(query_terms(words[0]))
             elif words:
-                exact = exact_terms(name)
-                self.terms.exact.update(exact)
-                parts.append(wq.Phrase(EXACT, exact))
-        return _or(parts)
+                self.terms.exact.update(exact_terms(name))
+        return wq.Or(
+            [
+                wq.Term(ENTITY_FIELDS[entity.kind], entity.id),
+                wq.Term(MENTION_FIELD, f"{entity.kind}:{entity.id}"),
+            ]
+        )
 
     def phrase(self, text: str, slop: int = 0) -> wq.Query | None:
         terms = exact_terms(text)
