@@ -20,6 +20,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -72,15 +73,17 @@ def tree_rss(pid: int) -> int:
 
 def run_measured(command: list[str]) -> tuple[float, int]:
     """(seconds, peak resident bytes of the whole process tree) of a command."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
-        time.sleep(0.2)
-    elapsed = time.perf_counter() - started
-    if process.returncode:
-        raise RuntimeError(process.stderr.read().decode())
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        if process.returncode:
+            errors.seek(0)
+            raise RuntimeError(errors.read().decode(errors="replace"))
     return elapsed, peak
 
 
@@ -111,13 +114,11 @@ def query_set(corpus: Corpus, seed: int = 5) -> dict[str, list[str]]:
     """A fixed query set per category, drawn from the corpus itself."""
     rng = random.Random(seed)
     documents = []
-    for number, path in enumerate(corpus.paths()):
-        if number % 97 == 0:
-            document, _ = corpus.parse(path)
-            if document is not None and not document.restricted:
-                documents.append(document)
-        if len(documents) >= 300:
-            break
+    paths = list(corpus.paths())
+    for path in paths[:: max(1, len(paths) // 300)]:
+        document, _ = corpus.parse(path)
+        if document is not None and not document.restricted:
+            documents.append(document)
     counts: dict[tuple[str, str], int] = {}
     for document in documents:
         for word in re.findall(r"\w+", document.body):
@@ -136,6 +137,7 @@ def query_set(corpus: Corpus, seed: int = 5) -> dict[str, list[str]]:
     queries["2–3 words"] = [
         " ".join(rng.sample(middle[lang], rng.choice((2, 3))))
         for lang in ("en", "fr", "ar")
+        if len(middle.get(lang, ())) >= 3
         for _ in range(7)
     ][:20]
     phrases = []
@@ -148,7 +150,8 @@ def query_set(corpus: Corpus, seed: int = 5) -> dict[str, list[str]]:
     arabic = by_language.get("ar", [])[10:60]
     queries["Arabic variants"] = [_arabic_variant(w, rng) for w in arabic[:20]]
     queries["prefix"] = [
-        w[:4] + "*" for w in (middle["en"][:7] + middle["fr"][:7] + middle["ar"][:6])
+        w[:4] + "*"
+        for w in (middle.get("en", [])[:7] + middle.get("fr", [])[:7] + middle.get("ar", [])[:6])
     ]
     queries["other script"] = [
         "مصر",

@@ -22,6 +22,7 @@ this one against.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 
@@ -56,6 +57,8 @@ class Segment:
     # facet -> (document numbers, value codes) pairs, and the code -> value table
     pairs: dict[str, tuple[np.ndarray, np.ndarray]]
     values: dict[str, list[str]]
+    # (field, first letter) -> that field's terms starting with it (filled lazily)
+    lexicon: dict[tuple[str, str], list[str]] = dataclasses.field(default_factory=dict)
 
 
 _segments: dict[tuple[str, str], Segment] = {}
@@ -150,6 +153,17 @@ def field_lengths(data: Segment, reader, field: str) -> np.ndarray:
             length = reader.doc_field_length
             found = np.array([length(n, field, 1) or 0 for n in range(data.size)], dtype=float)
         data.lengths[field] = found
+    return found
+
+
+def terms_starting(data: Segment, reader, fieldname: str, initial: str) -> list[str]:
+    """A leaf reader's terms of a field that start with one letter, read once per segment."""
+    key = (fieldname, initial)
+    found = data.lexicon.get(key)
+    if found is None:
+        found = list(reader.expand_prefix(fieldname, initial))
+        found = [t.decode("utf-8") if isinstance(t, bytes) else t for t in found]
+        data.lexicon[key] = found
     return found
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from babel.dates import get_month_names
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
@@ -1109,10 +1110,28 @@ ENTITY_WEIGHTS = {"person": 3.0, "org": 1.0, "country": 0.5}
 
 
 def _closest(reader, term: str) -> str | None:
-    """The most frequent index term within one edit (two for long words) of `term`."""
+    """The most frequent index term within one edit (two for long words) of `term`
+    that starts with the same letter.
+
+    Candidates come from each segment's terms starting with that letter (read
+    once per segment) and are compared in C by RapidFuzz: Whoosh's own
+    `terms_within` walks the whole term list in Python (0.65 s a word on
+    10,000 documents).
+    """
     max_distance = 1 if len(term) <= 5 else 2
+    candidates: set[str] = set()
+    for leaf, _ in reader.leaf_readers():
+        terms = engine.terms_starting(engine.segment(leaf), leaf, EXACT, term[0])
+        found = process.extract(
+            term,
+            terms,
+            scorer=Levenshtein.distance,
+            score_cutoff=max_distance,
+            limit=None,
+        )
+        candidates.update(choice for choice, _, _ in found)
     best, best_key = None, None
-    for candidate in reader.terms_within(EXACT, term, max_distance, prefix=1):
+    for candidate in candidates:
         distance = Levenshtein.distance(term, candidate)
         key = (distance, -reader.doc_frequency(EXACT, candidate), candidate)
         if best_key is None or key < best_key:
