@@ -23,6 +23,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import json
 import multiprocessing
 import os
 import secrets
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN
+from whoosh.index import TOC
 from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import MERGE_SMALL, SegmentWriter
@@ -51,6 +54,10 @@ PARTS = ("public", "restricted")
 _CURRENT = "CURRENT"
 #: In a generation folder: the fingerprint of the registry whose names it found in the text.
 _REGISTRY = "registry.sha256"
+#: In each part's folder: when each merged-away segment left the index.
+_RETIRED = "retired.json"
+#: Seconds a merged-away segment's files are kept for searchers still opening it.
+RETIRED_GRACE = 60.0
 _LOCK = ".write.lock"
 
 
@@ -141,7 +148,10 @@ class Index:
         """The Whoosh index of one part of the live generation."""
         folder = self._require() / part
         try:
-            return whoosh_index.open_dir(str(folder))
+            try:
+                return whoosh_index.open_dir(str(folder))
+            except FileNotFoundError:  # a commit replaced the table of contents meanwhile
+                return whoosh_index.open_dir(str(folder))
         except (whoosh_index.EmptyIndexError, OSError, EOFError, ValueError) as exc:
             raise IndexUnavailable(
                 N_(
@@ -244,12 +254,19 @@ class Index:
     def _open_searcher(self, include_restricted: bool) -> Searcher:
         public = self.open("public")
         if not include_restricted:
-            return public.searcher()
-        leaves = []
-        for part in PARTS:
-            reader = (public if part == "public" else self.open(part)).reader()
-            leaves.extend(leaf for leaf, _ in reader.leaf_readers())
-        return Searcher(MultiReader(leaves))
+            searcher = public.searcher()
+        else:
+            leaves = []
+            for part in PARTS:
+                reader = (public if part == "public" else self.open(part)).reader()
+                leaves.extend(leaf for leaf, _ in reader.leaf_readers())
+            searcher = Searcher(MultiReader(leaves))
+        try:
+            _pin_columns(searcher)
+        except BaseException:
+            searcher.close()
+            raise
+        return searcher
 
     # --- Writing -------------------------------------------------------------
 
@@ -424,8 +441,37 @@ class Index:
             for writer in writers.values():
                 writer.cancel()
             raise
-        for writer in writers.values():
+        # A document leaving a part (deleted, or restricted) must leave no
+        # trace on disk either: that part's old files go at once.
+        for part, writer in writers.items():
+            kept = {d.path for d, _ in items if part == "restricted" or part_of(d) == part}
+            writer.retire_grace = 0.0 if set(delete) - kept else RETIRED_GRACE
             writer.commit(mergetype=merge_deletions)
+
+
+def _pin_columns(searcher: Searcher) -> None:
+    """Open every column file of the searcher's segments now.
+
+    Whoosh opens a segment's column files (stored fields, field lengths,
+    sortable values) on first use, and a commit deletes the files of the
+    segments it merged away: a searcher still in use would find them gone
+    (measured: 2 failed searches in 2,600 while 100 documents were added).
+    Open files stay readable after they are deleted, so they are opened at
+    once; a file already gone raises FileNotFoundError, and opening is retried.
+    """
+    schema = searcher.schema
+    for leaf, _ in searcher.reader().leaf_readers():
+        perdoc = getattr(leaf, "_perdoc", None)
+        if perdoc is None or not leaf.doc_count_all():
+            continue
+        # Stored fields and lengths are cached column readers; a missing
+        # stored column raises FileNotFoundError here.
+        perdoc._readers["_stored"] = perdoc.column_reader("_stored", STORED_COLUMN)
+        for name, kind in schema.items():
+            if kind.scorable and perdoc.has_column(f"_{name}_len"):
+                perdoc._cached_reader(f"_{name}_len", LENGTHS_COLUMN)
+            if kind.column_type and name not in perdoc._colfiles and perdoc.has_column(name):
+                perdoc._colfiles[name] = perdoc._get_column_file(name)
 
 
 class _CachedLengths:
@@ -453,10 +499,56 @@ class _CachedLengths:
 
 
 class _Writer(SegmentWriter):
-    """Whoosh's segment writer with field lengths cached while postings are written."""
+    """Whoosh's segment writer with field lengths cached while postings are written,
+    and the files of merged-away segments kept for a grace period."""
 
     def per_document_reader(self):
         return _CachedLengths(super().per_document_reader(), self.docnum)
+
+    retire_grace = RETIRED_GRACE
+
+    def _commit_toc(self, segments):
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+        _clean_retired(self.storage, self.indexname, self.generation, segments, self.retire_grace)
+
+
+def _clean_retired(storage, indexname: str, generation: int, segments, grace: float, now=None):
+    """Delete the files of segments no longer in the index once they have been
+    out of it for `grace` seconds.
+
+    Whoosh deletes them at once, at every commit; a searcher opened just
+    before (in another thread or process) then fails to open their files.
+    `retired.json` in the part's folder remembers when each segment left.
+    """
+    now = time.time() if now is None else now
+    path = Path(storage.folder) / _RETIRED
+    try:
+        retired = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        retired = {}
+    current = {segment.segment_id() for segment in segments}
+    toc_pattern, segment_pattern = TOC._pattern(indexname), TOC._segment_pattern(indexname)
+    files: dict[str, list[str]] = {}
+    for filename in storage:
+        toc = toc_pattern.match(filename)
+        if toc and int(toc.group(1)) < generation - 1:  # the previous one may be being read
+            with contextlib.suppress(OSError):
+                storage.delete_file(filename)
+            continue
+        segment = segment_pattern.match(filename)
+        if segment and segment.group(1) not in current:
+            files.setdefault(segment.group(1), []).append(filename)
+    kept = {}
+    for name, filenames in files.items():
+        since = retired.get(name, now)
+        if now - since < grace:
+            kept[name] = since
+            continue
+        for filename in filenames:
+            with contextlib.suppress(OSError):
+                storage.delete_file(filename)
+    if kept != retired:
+        write_atomic(path, json.dumps(kept).encode("utf-8"))
 
 
 def _build_segments(folder: Path, home: Path, paths: list[Path]):
