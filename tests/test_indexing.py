@@ -255,3 +255,30 @@ def test_a_registry_change_reindexes_the_names_found_in_the_text(sample_home):
     update(sample_home)
     # The Arabic acronym now names the company the French letter mentions.
     assert "untagged-letter" in ids(sample_home, "زوربا")
+
+
+def test_a_searcher_opened_before_a_commit_can_still_read_what_it_opened(indexed_home):
+    index = Index(indexed_home)
+    with SearchService(indexed_home) as service:
+        before = service.searcher()
+        # An edit merges the segment away while the searcher has read nothing yet.
+        path = indexed_home / "corpus" / "case" / "2021" / "raissouni-case-en.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+        index.update(Corpus(indexed_home))
+        ids = {before.stored_fields(n)["meta"]["id"] for n in range(before.doc_count_all())}
+        assert "raissouni-case-en" in ids
+        assert service.search("Raissouni").total == 2
+
+
+def test_files_of_a_deleted_document_leave_the_disk_at_once(indexed_home):
+    public = Index(indexed_home).generation() / "public"
+    words_before = b"".join(p.read_bytes() for p in public.glob("*.trm"))
+    assert b"quuxwitness" not in words_before
+    write_doc(
+        indexed_home, "statement/2022/new-statement.md", NEW.replace("zanzibarian", "quuxwitness")
+    )
+    update(indexed_home)
+    assert b"quuxwitness" in b"".join(p.read_bytes() for p in public.glob("*.trm"))
+    (indexed_home / "corpus" / "statement" / "2022" / "new-statement.md").unlink()
+    update(indexed_home)
+    assert b"quuxwitness" not in b"".join(p.read_bytes() for p in public.glob("*.trm"))
