@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from archive import search as search_module
 from archive.query import MAX_CLAUSES, MAX_DEPTH, And, Near, Not, Or, Phrase, Prefix, Word, parse
 from archive.search import MAX_PREFIX_TERMS
 
@@ -175,6 +176,15 @@ def test_near_p_finds_words_in_the_same_paragraph_only(service):
     assert found(service, "Pegasus NEAR/p Morocco") == {LETTER_EN}
     assert found(service, "Pegasus NEAR/p Khashoggi") == set()
     assert LETTER_EN in found(service, "Pegasus Khashoggi")
+
+
+def test_prefixes_inside_near_share_a_small_budget(service, monkeypatch):
+    # Positions are checked document by document there, so the expansions of
+    # all prefixes in NEAR operands are bounded together.
+    assert found(service, "Pega* NEAR/p Moro*") == {LETTER_EN}
+    monkeypatch.setattr(search_module, "MAX_NEAR_PREFIX_TERMS", 1)
+    result = service.search("Pega* NEAR/p Moro*")
+    assert "NEAR works between words, phrases and prefixes; it was read as AND." in result.messages
 
 
 def test_prefix_search(service):

@@ -68,6 +68,9 @@ DOCUMENT_CACHE_SIZE = 512
 #: A prefix matching more index terms than this is refused with a message.
 MAX_PREFIX_TERMS = 2000
 MIN_PREFIX_LENGTH = 2
+#: Words all the prefixes inside NEAR operands of one query may expand to
+#: (positions are checked one document at a time there).
+MAX_NEAR_PREFIX_TERMS = 100
 
 UNKNOWN_ENTITY = {
     "country": N_('No country is called "{value}"; that condition was ignored.'),
@@ -313,6 +316,7 @@ class Compiler:
 
     def __init__(self, reader, registry: Registry, expand_entities: bool = True):
         self.reader = reader
+        self.near_prefix_terms = 0  # spent of MAX_NEAR_PREFIX_TERMS
         self.registry = registry
         self.expand = expand_entities
         self.terms = MatchTerms()
@@ -591,10 +595,12 @@ class Compiler:
             if len(terms) != 1 or len(terms[0]) < MIN_PREFIX_LENGTH:
                 return None
             found = []
+            budget = MAX_NEAR_PREFIX_TERMS - self.near_prefix_terms
             for found_term in self.reader.expand_prefix(EXACT, terms[0]):
                 found.append(wq.Term(EXACT, found_term.decode("utf-8")))
-                if len(found) > 200:
+                if len(found) > budget:
                     return None
+            self.near_prefix_terms += len(found)
             self.terms.prefixes.add(terms[0])
             return wq.spans.SpanOr(found) if found else wq.NullQuery
         else:
