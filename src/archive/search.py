@@ -1125,20 +1125,15 @@ def _closest(reader, term: str) -> str | None:
     10,000 documents).
     """
     max_distance = 1 if len(term) <= 5 else 2
-    candidates: set[str] = set()
+    candidates: dict[str, int] = {}  # term -> edit distance
     for leaf, _ in reader.leaf_readers():
         terms = engine.terms_starting(engine.segment(leaf), leaf, EXACT, term[0])
         found = process.extract(
-            term,
-            terms,
-            scorer=Levenshtein.distance,
-            score_cutoff=max_distance,
-            limit=None,
+            term, terms, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
         )
-        candidates.update(choice for choice, _, _ in found)
+        candidates.update((choice, distance) for choice, distance, _ in found)
     best, best_key = None, None
-    for candidate in candidates:
-        distance = Levenshtein.distance(term, candidate)
+    for candidate, distance in candidates.items():
         key = (distance, -reader.doc_frequency(EXACT, candidate), candidate)
         if best_key is None or key < best_key:
             best, best_key = candidate, key
