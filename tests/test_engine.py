@@ -18,6 +18,9 @@ QUERIES = [
     "المنظمات",
     "journalistes",
     '"human rights"',
+    '"human rights defenders"',
+    '"حقوق الإنسان"',
+    '"of the"',
     '"freedom of expression"~3',
     "organ*",
     "rights -Egypt",
@@ -80,3 +83,38 @@ def test_results_and_facet_counts_equal_the_reference(generated, sort):
                     scores_b = [h.pop("score") for h in b["hits"]]
                     assert scores_a == pytest.approx(scores_b, rel=1e-9), (query, filters)
                     assert a == b, (query, filters, sort, page)
+
+
+def test_positions_are_read_back_exactly_one_value_or_thousands_at_once():
+    import random
+
+    import numpy as np
+
+    from archive.schema import VarintPositions
+
+    rng = random.Random(5)
+    fmt = VarintPositions()
+    lists = [[]] + [
+        sorted(rng.sample(range(1 << 24), rng.choice([1, 2, 7, 300, 1500]))) for _ in range(200)
+    ]
+    lists.append([0, 127, 128, 16383, 16384, (1 << 28) + 5])  # every varint width
+    values = [fmt.encode(p) for p in lists]
+    for p, v in zip(lists, values, strict=True):
+        assert fmt.decode_positions(v) == p
+        assert fmt.decode_frequency(v) == len(p)
+    found, counts = VarintPositions.decode_all(values)
+    assert counts.tolist() == [len(p) for p in lists]
+    assert np.array_equal(found, [x for p in lists for x in p])
+    # Smaller than Whoosh's pickled deltas for the short gaps of real text.
+    from whoosh.formats import Positions
+
+    text_like = list(range(0, 600, 7))
+    assert len(fmt.encode(text_like)) < len(Positions().encode(text_like)) * 0.6
+
+
+def test_a_value_that_does_not_hold_what_it_counts_is_refused():
+    from archive.schema import VarintPositions
+
+    value = VarintPositions().encode([3, 9])
+    with pytest.raises(ValueError):
+        VarintPositions.decode_all([value[:-1]])

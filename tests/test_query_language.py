@@ -210,6 +210,28 @@ def test_a_prefix_that_expands_too_far_gives_a_message(indexed_home, service):
     assert '"z*" is too short to search by prefix; add letters.' in service.search("z*").messages
 
 
+def test_the_prefixes_of_one_query_share_one_budget(indexed_home, service, monkeypatch):
+    words = " ".join(f"zq{n:05d}" for n in range(20))
+    write_doc(
+        indexed_home,
+        "letter/2021/twenty.md",
+        f"---\nid: twenty\ntitle: Twenty\ntype: letter\nlanguage: en\ndate: 2021\n---\n{words}\n",
+    )
+    from archive.corpus import Corpus
+    from archive.indexing import Index
+
+    Index(indexed_home).update(Corpus(indexed_home))
+    monkeypatch.setattr(search_module, "MAX_PREFIX_TERMS", 15)
+    # Each prefix expands to 10 words: one fits, the second would make 20.
+    assert service.search("zq0000*").total == 1
+    result = service.search("zq0000* OR zq0001*")
+    assert (
+        'With the other prefixes of this query, "zq0001*" matches too many words; '
+        "add letters to search by prefix." in result.messages
+    )
+    assert result.total == 1
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

@@ -12,6 +12,8 @@ from archive.editing import Editor
 from archive.indexing import Index
 from archive.search import SearchService
 from benchmarks.crash import crash
+from benchmarks.hostile import WORST
+from benchmarks.hostile import run as run_hostile
 from benchmarks.load import load
 
 from .conftest import write_doc
@@ -56,6 +58,18 @@ def test_doctor_notices_a_changed_registry(run_cli, indexed_home):
 
 # Whoosh leaves the damaged table of contents open when it fails to read it.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_index_written_in_an_older_format_is_rebuilt(run_cli, indexed_home):
+    index = Index(indexed_home)
+    (index.generation() / "format").write_text("1\n", encoding="ascii")
+    result = run_cli("doctor", home=indexed_home)
+    assert result.exit_code == 1
+    assert "the index was written by an older version of the archive" in result.output
+    before = index.generation()
+    assert run_cli("index", home=indexed_home).exit_code == 0
+    assert index.generation() != before
+    assert run_cli("doctor", home=indexed_home).exit_code == 0
+
+
 def test_doctor_detects_a_damaged_index_and_rebuilds_it(run_cli, indexed_home):
     generation = Index(indexed_home).generation()
     for toc in (generation / "public").glob("_MAIN_*.toc"):
@@ -133,3 +147,11 @@ def test_messages_for_a_locked_index_are_clear(indexed_home, locale):
         with pytest.raises(IndexUnavailable) as caught:
             Index(indexed_home, write_timeout=0.2).update(Corpus(indexed_home))
     assert caught.value.render(locale)
+
+
+def test_hostile_queries_never_fail(bundled_home):
+    # The worst cases and generated mixtures of operators, fields and junk,
+    # through the same service the pages and the API use.
+    result = run_hostile(bundled_home, count=len(WORST) + 300)
+    assert result["queries"] == len(WORST) + 300
+    assert result["errors"] == []

@@ -210,3 +210,13 @@ def test_two_rare_words_ored_on_a_large_index_finish(tmp_path):
         worker.join(60)
         assert not worker.is_alive(), "search did not finish"
     assert found == [len({n for n in range(2000) if n % 397 == 0 or n % 911 == 0})]
+
+
+def test_warming_loads_what_the_first_search_would_wait_for(service):
+    from archive import engine
+
+    service.warm()
+    assert service.registry._names is not None
+    reader = service.searcher().reader()
+    keys = {engine.segment_key(r) for r, _ in reader.leaf_readers() if r.segment() is not None}
+    assert keys and keys <= set(engine._segments)

@@ -164,8 +164,10 @@ def doctor(obj: Context, repair: bool) -> None:
         click.echo(str(problem))
     if report.registry_changed:
         click.echo(obj._("the registry changed since the index was built"))
+    if report.format_changed:
+        click.echo(obj._("the index was written by an older version of the archive"))
     differences = len(report.added) + len(report.changed) + len(report.deleted)
-    differences += report.registry_changed
+    differences += report.registry_changed or report.format_changed
     if not differences:
         click.echo(obj._("The index matches the corpus ({n} documents).", n=report.unchanged))
         return
@@ -613,6 +615,9 @@ def serve(obj: Context, host: str, port: int, threads: int) -> None:
         summary = report.summary(obj.locale)
         click.echo(obj._("Index brought in line with the corpus: {summary}", summary=summary))
     app = create_app({"HOME": str(obj.home)})
+    # The first search would otherwise pay for reading the registry and the
+    # index's arrays (most of a second on a large archive).
+    app.extensions["archive"].warm()
     click.echo(
         obj._("Serving {home} on http://{host}:{port}/", home=str(obj.home), host=host, port=port)
     )

@@ -11,8 +11,9 @@ posting lists at once:
 * OR adds the scores of the documents any child matches, AND adds them over
   the documents every child matches, AND NOT removes documents — as Whoosh's
   union, intersection and exclusion matchers do;
-* any other query (phrases, spans, ranges, prefixes) is run through Whoosh's
-  own matcher and its results converted to arrays.
+* a prefix (`PrefixSet`) is the union of its words' posting lists, unscored;
+* any other query (spans, ranges …) is run through Whoosh's own matcher and
+  its results converted to arrays.
 
 Facets are counted with `numpy.bincount` over per-segment (document, value)
 pairs, cached for as long as the segment lives. `search.reference_*` keeps
@@ -30,11 +31,12 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.columns import NumericColumn
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from .schema import COLUMN_FIELDS
+from .schema import COLUMN_FIELDS, VarintPositions
 
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_SCORES = np.zeros(0, dtype=np.float64)
@@ -220,6 +222,59 @@ def difference(positive: Matches, negative: Matches) -> Matches:
     return Matches(positive.ids[keep], positive.scores[keep])
 
 
+# --- Queries Whoosh does not have ------------------------------------------------------
+
+
+class PrefixSet(wq.Query):
+    """Documents with any exact-field word starting with `prefix`, unscored.
+
+    One sorted list per segment instead of an OR of thousands of term
+    matchers; the caller has already checked the expansion is bounded.
+    """
+
+    def __init__(self, fieldname: str, prefix: str, boost: float = 1.0):
+        self.fieldname, self.prefix, self.boost = fieldname, prefix, boost
+
+    def __repr__(self) -> str:
+        return f"PrefixSet({self.fieldname!r}, {self.prefix!r})"
+
+    def __eq__(self, other) -> bool:
+        return type(other) is PrefixSet and (other.fieldname, other.prefix) == (
+            self.fieldname,
+            self.prefix,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.prefix))
+
+    def field(self):
+        return self.fieldname
+
+    def estimate_size(self, ixreader) -> int:
+        return ixreader.doc_count()
+
+    def matcher(self, searcher, context=None):
+        ids = prefix_ids(searcher.reader(), self.fieldname, self.prefix)
+        if not len(ids):
+            return NullMatcher()
+        return ListMatcher(ids.tolist(), all_weights=self.boost)
+
+
+def prefix_ids(reader, fieldname: str, prefix: str) -> np.ndarray:
+    """Sorted document numbers of a segment having any `fieldname` word starting with `prefix`."""
+    parts = []
+    for term in reader.expand_prefix(fieldname, prefix):
+        matcher = reader.postings(fieldname, term)
+        leaf = getattr(matcher, "child", matcher)
+        if isinstance(leaf, W3LeafMatcher):
+            parts.append(_read_postings(leaf)[0])
+        else:
+            parts.append(np.fromiter(matcher.all_ids(), dtype=np.int64))
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    return np.unique(np.concatenate(parts))
+
+
 class Evaluator:
     """Evaluates a Whoosh query tree on one segment, vectorised where it can."""
 
@@ -242,13 +297,19 @@ class Evaluator:
             return difference(positive, self.run(query.b)) if len(positive.ids) else positive
         if type(query) is wq.Phrase and query.slop == 1 and len(query.words) > 1:
             return self.phrase(query)
+        if type(query) is PrefixSet:
+            ids = prefix_ids(self.reader, query.fieldname, query.prefix)
+            ids = ids[self.data.live[ids]]
+            return Matches(ids, np.full(len(ids), float(query.boost)))
         return self.fallback(query)
 
     def phrase(self, query: wq.Phrase) -> Matches:
-        """Consecutive words: candidates by intersecting posting lists, then positions
-        checked only for documents that have every word. Scored as Whoosh scores a
-        phrase: the sum of its words' scores."""
+        """Consecutive words: candidates by intersecting posting lists, then the
+        positions of every candidate checked at once (see `consecutive`). Scored as
+        Whoosh scores a phrase: the sum of its words' scores."""
         field = query.fieldname
+        if not isinstance(self.top.schema[field].format, VarintPositions):
+            return self.fallback(query)  # an index written before positions were varints
         terms = []
         for word in query.words:
             btext = word.encode("utf-8") if isinstance(word, str) else word
@@ -267,16 +328,10 @@ class Evaluator:
             if not len(common):
                 return Matches.empty()
         common = common[self.data.live[common]]
-        decode = self.top.schema[field].format.decode_positions
         where = [np.searchsorted(ids, common) for _, ids, _, _ in terms]
-        keep = np.zeros(len(common), dtype=bool)
-        for n in range(len(common)):
-            starts = set(decode(terms[0][3][where[0][n]]))
-            for k in range(1, len(terms)):
-                starts &= {p - k for p in decode(terms[k][3][where[k][n]])}
-                if not starts:
-                    break
-            keep[n] = bool(starts)
+        keep = consecutive(
+            [[t[3][i] for i in index] for t, index in zip(terms, where, strict=True)]
+        )
         found = common[keep]
         scores = np.zeros(len(found))
         for (word, _ids, weights, _), index in zip(terms, where, strict=True):
@@ -330,6 +385,34 @@ class Evaluator:
         return Matches(
             np.array(ids, dtype=np.int64)[order], np.array(scores, dtype=np.float64)[order]
         )
+
+
+def consecutive(values: list[list[bytes]]) -> np.ndarray:
+    """Which candidates have the words at consecutive positions.
+
+    `values[k][n]` is word k's posting value in candidate n. Each position p of
+    word k becomes the key (n, p - k); a candidate is kept when some key is
+    shared by every word.
+    """
+    size = len(values[0])
+    if not size:
+        return np.zeros(0, dtype=bool)
+    span = 1 << 36  # more than any position plus the number of words
+    shared = None
+    for k, column in enumerate(values):
+        found, counts = VarintPositions.decode_all(column)
+        # Sorted already: by candidate, then by position within it.
+        keys = np.repeat(np.arange(size, dtype=np.int64) * span, counts) + found + (len(values) - k)
+        if shared is None:
+            shared = keys
+        elif len(keys):
+            at = np.minimum(np.searchsorted(keys, shared), len(keys) - 1)
+            shared = shared[keys[at] == shared]
+        else:
+            shared = keys
+    keep = np.zeros(size, dtype=bool)
+    keep[shared // span] = True
+    return keep
 
 
 def _read_postings(leaf: W3LeafMatcher, values: bool = False):

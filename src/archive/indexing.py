@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -29,6 +30,7 @@ import os
 import secrets
 import shutil
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -54,6 +56,11 @@ PARTS = ("public", "restricted")
 _CURRENT = "CURRENT"
 #: In a generation folder: the fingerprint of the registry whose names it found in the text.
 _REGISTRY = "registry.sha256"
+#: In a generation folder: the version of the way it was written.
+_FORMAT = "format"
+#: Changes when the index is written differently (2: positions as varints);
+#: an index written in another format is rebuilt from the corpus.
+INDEX_FORMAT = "2"
 #: In each part's folder: when each merged-away segment left the index.
 _RETIRED = "retired.json"
 #: Seconds a merged-away segment's files are kept for searchers still opening it.
@@ -72,6 +79,8 @@ class IndexReport:
     problems: list[Problem] = field(default_factory=list)
     #: The registry changed since the index was built (found by `compare`).
     registry_changed: bool = False
+    #: The index was written in another format (found by `compare`).
+    format_changed: bool = False
 
     def summary(self, locale: str = "en") -> str:
         return gettext(
@@ -205,13 +214,19 @@ class Index:
         found = {}
         for part in PARTS:
             reader, damage = None, None
-            try:
-                reader = self.open(part).reader()
-            except IndexUnavailable:
-                raise
-            except Exception as exc:  # a damaged table of contents or segment
-                damage = f"{type(exc).__name__}: {exc}"
-            if damage:  # raised outside the handler: Whoosh's half-read files are freed
+            # Whoosh leaves a damaged file open when reading it fails; it is
+            # closed here, by the collector, without a warning about it.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                try:
+                    reader = self.open(part).reader()
+                except IndexUnavailable:
+                    raise
+                except Exception as exc:  # a damaged table of contents or segment
+                    damage = f"{type(exc).__name__}: {exc}"
+                if damage:
+                    gc.collect()
+            if damage:
                 raise self._damaged(part, damage)
             with reader:
                 for stored in reader.all_stored_fields():
@@ -273,7 +288,7 @@ class Index:
     def update(self, corpus: Corpus) -> IndexReport:
         """Bring the index up to date with the corpus (builds it if missing)."""
         with self.write_lock():
-            if not self.exists() or self._registry_changed(corpus):
+            if not self.exists() or self._outdated(corpus):
                 return self._rebuild(corpus)
             return self._update(corpus, self._require())
 
@@ -285,7 +300,7 @@ class Index:
     def add(self, corpus: Corpus, documents: Iterable[Document]) -> None:
         """Index documents just written to the corpus (replacing older versions)."""
         with self.write_lock():
-            if not self.exists() or self._registry_changed(corpus):
+            if not self.exists() or self._outdated(corpus):
                 self._rebuild(corpus)
                 return
             items = []
@@ -306,6 +321,7 @@ class Index:
         stale, deleted = in the index but no longer in the corpus)."""
         report = self._update(corpus, self._require(), write=False)
         report.registry_changed = self._registry_changed(corpus)
+        report.format_changed = self._format_changed()
         return report
 
     def _update(self, corpus: Corpus, folder: Path, write: bool = True) -> IndexReport:
@@ -388,6 +404,7 @@ class Index:
             if duplicates:
                 self._write(folder, [], duplicates)
             write_atomic(folder / _REGISTRY, f"{corpus.registry.fingerprint}\n".encode("ascii"))
+            write_atomic(folder / _FORMAT, f"{INDEX_FORMAT}\n".encode("ascii"))
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -409,14 +426,22 @@ class Index:
             if child.is_dir() and child.name.startswith("g") and child.name not in keep:
                 shutil.rmtree(child, ignore_errors=True)
 
+    def _outdated(self, corpus: Corpus) -> bool:
+        return self._format_changed() or self._registry_changed(corpus)
+
     def _registry_changed(self, corpus: Corpus) -> bool:
         """Whether the registry changed since the index found names in the text
         (the mentions of every document are then out of date)."""
+        return self._recorded(_REGISTRY) != corpus.registry.fingerprint
+
+    def _format_changed(self) -> bool:
+        return self._recorded(_FORMAT) != INDEX_FORMAT
+
+    def _recorded(self, name: str) -> str:
         try:
-            recorded = (self._require() / _REGISTRY).read_text(encoding="ascii").strip()
+            return (self._require() / name).read_text(encoding="ascii").strip()
         except (FileNotFoundError, UnicodeDecodeError):
-            recorded = ""
-        return recorded != corpus.registry.fingerprint
+            return ""
 
     def _write(
         self,

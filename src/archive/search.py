@@ -22,7 +22,6 @@ from babel.dates import get_month_names
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
-from whoosh.matching import ListMatcher, NullMatcher
 
 from . import engine
 from . import facets as facet_data
@@ -38,6 +37,7 @@ from .analysis import (
 from .config import DEFAULTS
 from .corpus import Corpus, parse_date
 from .document import LANGUAGES, TYPES, Document, date_key
+from .engine import PrefixSet
 from .errors import ArchiveError, NotFound
 from .i18n import N_, gettext, language_name
 from .indexing import Index
@@ -65,7 +65,8 @@ ENTITY_FIELDS = {"country": "country", "organisation": "org", "person": "person"
 FACET_LIMIT = 100
 #: Documents kept read and analysed in memory (for snippets and document pages).
 DOCUMENT_CACHE_SIZE = 512
-#: A prefix matching more index terms than this is refused with a message.
+#: Words all the prefixes of one query may expand to together; a prefix that
+#: would go over is refused with a message.
 MAX_PREFIX_TERMS = 2000
 MIN_PREFIX_LENGTH = 2
 #: Words all the prefixes inside NEAR operands of one query may expand to
@@ -229,44 +230,6 @@ class SearchResult:
 # --- Queries Whoosh does not have -------------------------------------------------
 
 
-class PrefixSet(wq.Query):
-    """Documents with any exact-field word starting with `prefix`, unscored.
-
-    One sorted list per segment instead of an OR of thousands of term
-    matchers; the caller has already checked the expansion is bounded.
-    """
-
-    def __init__(self, fieldname: str, prefix: str, boost: float = 1.0):
-        self.fieldname, self.prefix, self.boost = fieldname, prefix, boost
-
-    def __repr__(self) -> str:
-        return f"PrefixSet({self.fieldname!r}, {self.prefix!r})"
-
-    def __eq__(self, other) -> bool:
-        return type(other) is PrefixSet and (other.fieldname, other.prefix) == (
-            self.fieldname,
-            self.prefix,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.fieldname, self.prefix))
-
-    def field(self):
-        return self.fieldname
-
-    def estimate_size(self, ixreader) -> int:
-        return ixreader.doc_count()
-
-    def matcher(self, searcher, context=None):
-        reader = searcher.reader()
-        ids: set[int] = set()
-        for term in reader.expand_prefix(self.fieldname, self.prefix):
-            ids.update(reader.postings(self.fieldname, term).all_ids())
-        if not ids:
-            return NullMatcher()
-        return ListMatcher(sorted(ids), all_weights=self.boost)
-
-
 class SameParagraph(wq.spans.SpanNear):
     """Both sides match inside one paragraph (positions share a bucket)."""
 
@@ -316,6 +279,7 @@ class Compiler:
 
     def __init__(self, reader, registry: Registry, expand_entities: bool = True):
         self.reader = reader
+        self.prefix_terms = 0  # spent of MAX_PREFIX_TERMS
         self.near_prefix_terms = 0  # spent of MAX_NEAR_PREFIX_TERMS
         self.registry = registry
         self.expand = expand_entities
@@ -493,19 +457,23 @@ class Compiler:
                 )
             )
             return None
+        budget = MAX_PREFIX_TERMS - self.prefix_terms
         expansions = 0
         for _ in self.reader.expand_prefix(EXACT, prefix):
             expansions += 1
-            if expansions > MAX_PREFIX_TERMS:
-                self.messages.append(
-                    Message(
-                        N_(
-                            'Too many words start with "{prefix}"; add letters to search by prefix.'
-                        ),
-                        {"prefix": text},
+            if expansions > budget:
+                if budget == MAX_PREFIX_TERMS:
+                    message = N_(
+                        'Too many words start with "{prefix}"; add letters to search by prefix.'
                     )
-                )
+                else:
+                    message = N_(
+                        'With the other prefixes of this query, "{prefix}*" matches too many '
+                        "words; add letters to search by prefix."
+                    )
+                self.messages.append(Message(message, {"prefix": text}))
                 return None
+        self.prefix_terms += expansions
         self.terms.prefixes.add(prefix)
         return PrefixSet(EXACT, prefix)
 
@@ -687,6 +655,12 @@ class SearchService:
         if self._registry is None:
             self._registry = self.corpus.registry
         return self._registry
+
+    def warm(self) -> None:
+        """Load now what the first search would otherwise wait for: the registry
+        and its names, the public searcher and its segments' arrays."""
+        _ = self.registry.names  # built once, on first use
+        self.search("", page_size=1, snippets=False)
 
     # --- Searchers -----------------------------------------------------------
 
@@ -1046,7 +1020,10 @@ class SearchService:
                 values = {v for v in values if counter.get(v, 0) >= border} | chosen
             items = [
                 FacetValue(
-                    v, self._visible_label(reader, name, v, locale), counter.get(v, 0), v in chosen
+                    v,
+                    self._visible_label(reader, name, v, locale, counter.get(v, 0)),
+                    counter.get(v, 0),
+                    v in chosen,
                 )
                 for v in values
             ]
@@ -1056,12 +1033,17 @@ class SearchService:
             facets[name] = ordered
         return facets
 
-    def _visible_label(self, reader, facet: str, value: str, locale: str) -> str:
+    def _visible_label(self, reader, facet: str, value: str, locale: str, count: int) -> str:
         """A value's label, unless it names an organisation or person no visible
         document is tagged with: the registry's names of people who appear only in
-        restricted files are not shown, even to someone who guessed the id."""
+        restricted files are not shown, even to someone who guessed the id. A value
+        counted among the hits is on a visible document already."""
         field = ENTITY_FIELDS.get(facet)
-        if facet in ("organisation", "person") and not reader.doc_frequency(field, value):
+        if (
+            not count
+            and facet in ("organisation", "person")
+            and not reader.doc_frequency(field, value)
+        ):
             return value
         return self.facet_label(facet, value, locale)
 
