@@ -118,3 +118,22 @@ def test_a_value_that_does_not_hold_what_it_counts_is_refused():
     value = VarintPositions().encode([3, 9])
     with pytest.raises(ValueError):
         VarintPositions.decode_all([value[:-1]])
+
+
+def test_segment_arrays_are_kept_beside_the_segment_and_survive_damage(indexed_home):
+    from archive import engine
+
+    def fresh_search():
+        engine._segments.clear()  # as a new process starts
+        with SearchService(indexed_home) as service:
+            result = service.search("Egypt")
+            return [h.id for h in result.hits], result.facets
+
+    first = fresh_search()
+    stored = sorted((indexed_home / "index").glob(f"g*/public/*{engine.ARRAYS_SUFFIX}"))
+    assert stored
+    assert fresh_search() == first  # read back from the files
+    for path in stored:
+        path.write_bytes(b"not an archive")
+    assert fresh_search() == first  # damaged: read from the segment again, and rewritten
+    assert all(path.read_bytes().startswith(b"PK") for path in stored)

@@ -23,9 +23,13 @@ this one against.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import threading
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from whoosh import query as wq
@@ -44,6 +48,8 @@ EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 #: Facets whose documents may carry several values.
 MULTI_VALUED = ("country", "organisation", "person")
 SINGLE_VALUED = ("type", "language")
+#: A segment's arrays are kept in a file named after it with this suffix.
+ARRAYS_SUFFIX = ".arrays.npz"
 
 
 @dataclass
@@ -96,6 +102,18 @@ def _read_segment(reader, key) -> Segment:
     live = np.ones(size, dtype=bool)
     if reader.has_deletions():
         live[np.fromiter(reader._perdoc.deleted_docs(), dtype=np.int64)] = False
+    path = Path(key[0]) / f"{key[1]}{ARRAYS_SUFFIX}" if key[0] else None
+    arrays = _load_arrays(path, size) if path else None
+    if arrays is None:
+        arrays = _segment_arrays(reader, size)
+        if path:
+            _save_arrays(path, arrays)
+    dates, pairs, values = arrays
+    return Segment(key, size, live, dates, None, {}, pairs, values)
+
+
+def _segment_arrays(reader, size: int):
+    """(dates, facet pairs, facet value tables) of a segment, from its columns and postings."""
     column = reader.column_reader("date") if reader.has_column("date") else None
     dates = _numeric_column(column, size) if column is not None else np.zeros(size, np.int64)
     pairs, values = {}, {}
@@ -118,7 +136,43 @@ def _read_segment(reader, key) -> Segment:
             np.concatenate(codes) if codes else EMPTY_IDS,
         )
         values[facet] = table
-    return Segment(key, size, live, dates, None, {}, pairs, values)
+    return dates, pairs, values
+
+
+def _save_arrays(path: Path, arrays) -> None:
+    """Keep a segment's arrays beside its files, for the next process that opens it.
+
+    Segments never change once written (one with deletions is rewritten under
+    a new name), so the file stays true; its name follows Whoosh's pattern for
+    segment files, so it goes when the segment does. Written under a temporary
+    name and renamed; an index folder that cannot be written is only slower.
+    """
+    dates, pairs, values = arrays
+    content = {"dates": dates}
+    for facet in COLUMN_FIELDS:
+        content[f"{facet}.docs"], content[f"{facet}.codes"] = pairs[facet]
+        content[f"{facet}.values"] = np.array(values[facet], dtype=str)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **content)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def _load_arrays(path: Path, size: int):
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            dates = stored["dates"]
+            pairs = {f: (stored[f"{f}.docs"], stored[f"{f}.codes"]) for f in COLUMN_FIELDS}
+            values = {f: stored[f"{f}.values"].tolist() for f in COLUMN_FIELDS}
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None  # missing, or from an older version: read from the segment again
+    if len(dates) != size:
+        return None
+    return dates, pairs, values
 
 
 def _numeric_column(column, size: int) -> np.ndarray:
