@@ -112,6 +112,18 @@ def _read_segment(reader, key) -> Segment:
     return Segment(key, size, live, dates, None, {}, pairs, values)
 
 
+def save_arrays(reader) -> None:
+    """Save the arrays of every segment of `reader` that has none on disk yet
+    (called by the indexer after a commit, so that searches never pay for it)."""
+    for leaf, _ in reader.leaf_readers():
+        if leaf.segment() is None:
+            continue
+        folder, name = segment_key(leaf)
+        path = Path(folder) / f"{name}{ARRAYS_SUFFIX}"
+        if folder and not path.exists():
+            _save_arrays(path, _segment_arrays(leaf, leaf.doc_count_all()))
+
+
 def _segment_arrays(reader, size: int):
     """(dates, facet pairs, facet value tables) of a segment, from its columns and postings."""
     column = reader.column_reader("date") if reader.has_column("date") else None

@@ -43,6 +43,7 @@ from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
+from . import engine
 from .corpus import Corpus, write_atomic
 from .document import Document
 from .errors import IndexUnavailable, Problem
@@ -403,6 +404,8 @@ class Index:
                 writer._finish()
             if duplicates:
                 self._write(folder, [], duplicates)
+            else:
+                self._save_arrays(folder)
             write_atomic(folder / _REGISTRY, f"{corpus.registry.fingerprint}\n".encode("ascii"))
             write_atomic(folder / _FORMAT, f"{INDEX_FORMAT}\n".encode("ascii"))
         except BaseException:
@@ -472,6 +475,12 @@ class Index:
             kept = {d.path for d, _ in items if part == "restricted" or part_of(d) == part}
             writer.retire_grace = 0.0 if set(delete) - kept else RETIRED_GRACE
             writer.commit(mergetype=merge_deletions)
+        self._save_arrays(folder)
+
+    def _save_arrays(self, folder: Path) -> None:
+        for part in PARTS:
+            with whoosh_index.open_dir(str(folder / part)).reader() as reader:
+                engine.save_arrays(reader)
 
 
 def _pin_columns(searcher: Searcher) -> None:
