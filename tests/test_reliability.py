@@ -46,6 +46,27 @@ def test_doctor_reports_and_repairs_differences(run_cli, indexed_home):
     assert "The index matches the corpus" in run_cli("doctor", home=indexed_home).output
 
 
+def test_doctor_removes_what_an_interrupted_write_left_behind(run_cli, indexed_home):
+    import os
+    import time
+
+    folder = indexed_home / "corpus" / "letter"
+    folder.mkdir(parents=True, exist_ok=True)
+    old, young = folder / ".abc123.tmp", folder / ".def456.tmp"
+    for path in (old, young):
+        path.write_bytes(b"---\nid: half")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    result = run_cli("doctor", home=indexed_home)
+    assert result.exit_code == 1
+    assert "left over from an interrupted write: corpus/letter/.abc123.tmp" in result.output
+    assert ".def456.tmp" not in result.output  # may be a write in progress
+    repaired = run_cli("doctor", "--repair", home=indexed_home)
+    assert "Removed 1 left-over temporary file." in repaired.output
+    assert not old.exists() and young.exists()
+    assert run_cli("doctor", home=indexed_home).exit_code == 0
+
+
 def test_doctor_notices_a_changed_registry(run_cli, indexed_home):
     people = indexed_home / "corpus" / "registry" / "people.yaml"
     people.write_text(people.read_text(encoding="utf-8") + "\n", encoding="utf-8")

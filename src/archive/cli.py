@@ -7,6 +7,7 @@ fails `archive check`), never in a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -166,14 +167,30 @@ def doctor(obj: Context, repair: bool) -> None:
         click.echo(obj._("the registry changed since the index was built"))
     if report.format_changed:
         click.echo(obj._("the index was written by an older version of the archive"))
+    leftovers = corpus.leftovers()
+    for path in leftovers:
+        click.echo(obj._("left over from an interrupted write: {path}", path=corpus.display(path)))
     differences = len(report.added) + len(report.changed) + len(report.deleted)
     differences += report.registry_changed or report.format_changed
-    if not differences:
+    if not differences and not leftovers:
         click.echo(obj._("The index matches the corpus ({n} documents).", n=report.unchanged))
         return
     if repair:
-        fixed = index.update(corpus)
-        click.echo(obj._("Repaired: {summary}", summary=fixed.summary(obj.locale)))
+        for path in leftovers:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        if leftovers:
+            click.echo(
+                ngettext(
+                    "Removed {n} left-over temporary file.",
+                    "Removed {n} left-over temporary files.",
+                    len(leftovers),
+                    obj.locale,
+                )
+            )
+        if differences:
+            fixed = index.update(corpus)
+            click.echo(obj._("Repaired: {summary}", summary=fixed.summary(obj.locale)))
         return
     click.echo(obj._("Run 'archive doctor --repair' to bring the index in line."), err=True)
     sys.exit(1)

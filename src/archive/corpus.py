@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +40,8 @@ REQUIRED_FIELDS = ("id", "title", "type", "language", "date")
 CASE_FIELDS = ("subject", "status", "charges", "sentence", "events")
 _FRONT_MATTER = re.compile(r"---[ \t]*\n(.*?)^---[ \t]*$\n?(.*)", re.S | re.M)
 LIST_FIELDS = ("countries", "organisations", "people", "translations", "charges")
+#: Seconds after which a hidden temporary file is taken for an interrupted write.
+LEFTOVER_AGE = 600.0
 
 
 class Corpus:
@@ -73,6 +76,23 @@ class Corpus:
             for name in sorted(filenames):
                 if name.endswith(".md") and not name.startswith("."):
                     yield Path(dirpath) / name
+
+    def leftovers(self, older_than: float = LEFTOVER_AGE) -> list[Path]:
+        """Temporary files of writes that were interrupted (`write_atomic`'s
+        hidden ``.*.tmp``), older than `older_than` seconds: never documents,
+        but clutter. A write in progress is far younger."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        now = time.time()
+        for dirpath, _, filenames in os.walk(self.root):
+            for name in sorted(filenames):
+                path = Path(dirpath) / name
+                if name.startswith(".") and name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):
+                        if now - path.stat().st_mtime > older_than:
+                            found.append(path)
+        return sorted(found)
 
     def read(self, path: Path) -> Document:
         """Read one document; raises `CorpusError` on the first fatal problem."""
