@@ -118,9 +118,9 @@ def test_repeated_failures_are_slowed(archive_app):
     assert int(response.headers["Retry-After"]) >= 1
 
 
-def test_throttle_waits_grow_and_reset():
+def test_throttle_waits_grow_and_reset(tmp_path):
     now = [1000.0]
-    throttle = LoginThrottle(clock=lambda: now[0])
+    throttle = LoginThrottle(tmp_path / "logins.sqlite", clock=lambda: now[0])
     for _ in range(FREE_ATTEMPTS):
         assert throttle.wait("a", "1.2.3.4") == 0
         throttle.failed("a", "1.2.3.4")
@@ -300,3 +300,25 @@ def test_audit_log_page(signed_in):
     )
     page = signed_in.get("/ar/archivists/audit").get_data(as_text=True)
     assert "restrict" in page and "alice" in page and "raissouni-case-en" in page
+
+
+def test_every_server_process_shares_the_failed_logins(tmp_path):
+    # Two throttles on one file, as two processes of `archive serve` have.
+    first, second = (LoginThrottle(tmp_path / "logins.sqlite") for _ in range(2))
+    for _ in range(FREE_ATTEMPTS + 1):
+        first.failed("a", "1.2.3.4")
+    assert second.wait("a", "1.2.3.4") > 0
+    second.succeeded("a", "1.2.3.4")
+    assert first.wait("a", "1.2.3.4") == 0
+
+
+def test_the_throttle_forgets_the_oldest_entries_past_its_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(LoginThrottle, "MAX_ENTRIES", 10)
+    now = [0.0]
+    throttle = LoginThrottle(tmp_path / "logins.sqlite", clock=lambda: now[0])
+    for n in range(11):
+        now[0] = float(n)
+        for _ in range(FREE_ATTEMPTS + 1):
+            throttle.failed(f"user{n}", "1.2.3.4")
+    assert throttle.wait("user0", "1.2.3.4") == 0  # forgotten
+    assert throttle.wait("user10", "1.2.3.4") > 0

@@ -2,17 +2,20 @@
 
 Passwords are hashed with werkzeug.security (scrypt); the file is written
 atomically and never holds a password. Failed logins are counted per name
-and address: after a few, each further attempt must wait longer (the answer
-says how long), and every failure is logged.
+and address, in ``instance/logins.sqlite`` shared by every server process:
+after a few, each further attempt must wait longer (the answer says how
+long), and every failure is logged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
 import logging
 import re
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -112,31 +115,70 @@ def _dummy_hash() -> str:
 
 
 class LoginThrottle:
-    """Counts failed logins per (name, address) and says how long to wait."""
+    """Counts failed logins per (name, address) and says how long to wait.
 
-    def __init__(self, clock=time.monotonic):
-        self._failures: dict[tuple[str, str], tuple[int, float]] = {}
-        self._lock = threading.Lock()
+    The counts are kept in SQLite (``instance/logins.sqlite``), so that every
+    process of a server shares them: more processes give no more attempts.
+    """
+
+    #: Entries kept; past this many the older half is forgotten.
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, path: Path, clock=time.time):
+        self.path = Path(path)
         self._clock = clock
+        with self._connect() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS failures (name TEXT, address TEXT, "
+                "count INTEGER, last REAL, PRIMARY KEY (name, address))"
+            )
+
+    @contextlib.contextmanager
+    def _connect(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
 
     def wait(self, name: str, address: str) -> int:
         """Seconds before another attempt for this name from this address is heard."""
-        with self._lock:
-            count, last = self._failures.get((name, address), (0, 0.0))
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT count, last FROM failures WHERE name = ? AND address = ?", (name, address)
+            ).fetchone()
+        count, last = row or (0, 0.0)
         if count < FREE_ATTEMPTS:
             return 0
         delay = min(MAX_WAIT, 2 ** (count - FREE_ATTEMPTS + 1))
         return max(0, int(last + delay - self._clock() + 0.999))
 
     def failed(self, name: str, address: str) -> None:
-        with self._lock:
-            count, _ = self._failures.get((name, address), (0, 0.0))
-            self._failures[(name, address)] = (count + 1, self._clock())
-            if len(self._failures) > 10_000:  # forget the oldest entries
-                for key in sorted(self._failures, key=lambda k: self._failures[k][1])[:5_000]:
-                    del self._failures[key]
-        log.warning("failed login for %r from %s (%d in a row)", name, address, count + 1)
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO failures VALUES (?, ?, 1, ?) ON CONFLICT (name, address) "
+                "DO UPDATE SET count = count + 1, last = excluded.last",
+                (name, address, self._clock()),
+            )
+            (count,) = db.execute(
+                "SELECT count FROM failures WHERE name = ? AND address = ?", (name, address)
+            ).fetchone()
+            (entries,) = db.execute("SELECT COUNT(*) FROM failures").fetchone()
+            if entries > self.MAX_ENTRIES:
+                db.execute(
+                    "DELETE FROM failures WHERE rowid IN "
+                    "(SELECT rowid FROM failures ORDER BY last LIMIT ?)",
+                    (entries // 2,),
+                )
+        log.warning("failed login for %r from %s (%d in a row)", name, address, count)
 
     def succeeded(self, name: str, address: str) -> None:
-        with self._lock:
-            self._failures.pop((name, address), None)
+        with self._connect() as db:
+            db.execute("DELETE FROM failures WHERE name = ? AND address = ?", (name, address))

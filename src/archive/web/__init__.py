@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 from babel import Locale
@@ -103,7 +104,9 @@ def init_app(app) -> None:
     )
     app.session_interface = SessionInterface()
     CSRFProtect(app)
-    app.extensions["archive.throttle"] = LoginThrottle()
+    app.extensions["archive.throttle"] = LoginThrottle(
+        Path(app.config["HOME"]) / "instance" / "logins.sqlite"
+    )
     app.register_blueprint(public.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api.bp)
