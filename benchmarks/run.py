@@ -412,7 +412,8 @@ def report(n: int, command: str, facts: dict, ours: dict, fts: dict, http: dict 
         lines.append("")
     if http:
         lines += [
-            "Over HTTP (`archive serve`, waitress, 8 threads), 4 client processes:",
+            f"Over HTTP (`archive serve`, waitress, {os.cpu_count() or 1} processes × 8 threads), "
+            "4 client processes:",
             "",
             "| endpoint | clients | p50 | p95 | p99 | requests/s |",
             "| --- | --- | --- | --- | --- | --- |",

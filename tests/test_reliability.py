@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +183,58 @@ def test_hostile_queries_never_fail(bundled_home):
     result = run_hostile(bundled_home, count=len(WORST) + 300)
     assert result["queries"] == len(WORST) + 300
     assert result["errors"] == []
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry))
+    return found
+
+
+def test_serve_runs_processes_that_share_the_port_and_come_back(bundled_home):
+    from benchmarks.web import free_port
+
+    port = free_port()
+    archive = Path(sys.executable).with_name("archive")
+    command = [str(archive), "--home", str(bundled_home), "serve", "--port", str(port)]
+    server = subprocess.Popen([*command, "--processes", "2"], stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/en/search?q=Egypt"
+
+    def answered() -> bool:
+        try:
+            return urllib.request.urlopen(url, timeout=5).status == 200
+        except OSError:
+            return False
+
+    try:
+        deadline = time.monotonic() + 60
+        while not answered() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert answered()
+        workers = _children(server.pid)
+        assert len(workers) == 2
+        # The port is taken: a second server says so in one line.
+        taken = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert taken.returncode == 2
+        assert f"cannot listen on 127.0.0.1:{port}" in taken.stderr
+        assert "Traceback" not in taken.stderr
+        # A worker that dies is replaced, and the archive keeps answering.
+        os.kill(workers.pop(), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not _children(server.pid) - workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(_children(server.pid) - workers) == 1  # a new one, beside the survivor
+        assert workers <= _children(server.pid)
+        assert all(answered() for _ in range(6))
+    finally:
+        server.terminate()
+        server.wait(20)
+    assert server.returncode is not None and not _children(server.pid)

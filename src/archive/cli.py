@@ -617,11 +617,17 @@ def eval_command(obj: Context, path: Path | None, verbose: bool) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
+@click.option("--threads", type=int, default=8, show_default=True, help="Threads per process.")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes sharing the port (default: one per core).",
+)
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, threads: int) -> None:
+def serve(obj: Context, host: str, port: int, threads: int, processes: int | None) -> None:
     """Serve the archive over HTTP with a production WSGI server (waitress)."""
-    import waitress
+    import socket
 
     from . import create_app
 
@@ -631,14 +637,82 @@ def serve(obj: Context, host: str, port: int, threads: int) -> None:
     if report.added or report.changed or report.deleted:
         summary = report.summary(obj.locale)
         click.echo(obj._("Index brought in line with the corpus: {summary}", summary=summary))
+    # Made once, before any process starts: its secret key is created once.
     app = create_app({"HOME": str(obj.home)})
-    # The first search would otherwise pay for reading the registry and the
-    # index's arrays (most of a second on a large archive).
-    app.extensions["archive"].warm()
+    family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    listener = socket.socket(family, kind)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+    except OSError as exc:
+        raise ArchiveError(
+            N_("cannot listen on {host}:{port}: {reason}"),
+            host=host,
+            port=port,
+            reason=exc.strerror or str(exc),
+        ) from None
+    listener.listen(1024)
     click.echo(
         obj._("Serving {home} on http://{host}:{port}/", home=str(obj.home), host=host, port=port)
     )
-    waitress.serve(app, host=host, port=port, threads=threads, ident="archive")
+    processes = processes or os.cpu_count() or 1
+    if processes == 1:
+        _serve_process(app, listener, threads)
+    else:
+        _serve_processes(app, listener, threads, processes)
+
+
+def _serve_process(app, listener, threads: int) -> None:
+    import waitress
+
+    # The first search would otherwise pay for reading the registry and the
+    # index's arrays (most of a second on a large archive).
+    app.extensions["archive"].warm()
+    waitress.serve(app, sockets=[listener], threads=threads, ident="archive")
+
+
+def _serve_processes(app, listener, threads: int, processes: int) -> None:
+    """Several processes accepting on one socket: one interpreter lock each.
+
+    Nothing of the index is open before the processes fork (each opens its
+    own searchers); writers share the index's file lock and failed logins are
+    counted in one shared file. A process that dies is started again.
+    """
+    import signal
+
+    def start() -> int:
+        pid = os.fork()
+        if pid == 0:  # the child serves until it is stopped
+            status = 1
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                _serve_process(app, listener, threads)
+                status = 0
+            finally:
+                os._exit(status)
+        return pid
+
+    children = {start() for _ in range(processes)}
+    stopping = False
+
+    def stop(*_) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while children:
+        try:
+            pid, _ = os.wait()
+        except ChildProcessError:
+            break
+        children.discard(pid)
+        if not stopping:
+            children.add(start())
 
 
 @cli.group()
