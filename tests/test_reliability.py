@@ -199,13 +199,15 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def test_serve_runs_processes_that_share_the_port_and_come_back(bundled_home):
+def test_serve_runs_processes_that_share_the_port(bundled_home):
     from benchmarks.web import free_port
 
     port = free_port()
     archive = Path(sys.executable).with_name("archive")
     command = [str(archive), "--home", str(bundled_home), "serve", "--port", str(port)]
-    server = subprocess.Popen([*command, "--processes", "2"], stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*command, "--processes", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     url = f"http://127.0.0.1:{port}/en/search?q=Egypt"
 
     def answered() -> bool:
@@ -218,7 +220,7 @@ def test_serve_runs_processes_that_share_the_port_and_come_back(bundled_home):
         deadline = time.monotonic() + 60
         while not answered() and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert answered()
+        assert all(answered() for _ in range(6))
         workers = _children(server.pid)
         assert len(workers) == 2
         # The port is taken: a second server says so in one line.
@@ -226,15 +228,32 @@ def test_serve_runs_processes_that_share_the_port_and_come_back(bundled_home):
         assert taken.returncode == 2
         assert f"cannot listen on 127.0.0.1:{port}" in taken.stderr
         assert "Traceback" not in taken.stderr
-        # A worker that dies is replaced, and the archive keeps answering.
+        # A process that dies stops the others: the service manager restarts
+        # the whole server rather than it running on half its processes.
         os.kill(workers.pop(), signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while not _children(server.pid) - workers and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(_children(server.pid) - workers) == 1  # a new one, beside the survivor
-        assert workers <= _children(server.pid)
-        assert all(answered() for _ in range(6))
+        _, errors = server.communicate(timeout=30)
+        assert server.returncode == 2
+        assert "a server process stopped unexpectedly" in errors
+        assert "Traceback" not in errors
+        assert not _children(server.pid) and not answered()
     finally:
-        server.terminate()
-        server.wait(20)
-    assert server.returncode is not None and not _children(server.pid)
+        if server.poll() is None:
+            server.terminate()
+            server.communicate(timeout=20)
+
+
+def test_serve_stops_all_its_processes_when_asked(bundled_home):
+    from benchmarks.web import free_port
+
+    port = free_port()
+    archive = Path(sys.executable).with_name("archive")
+    command = [str(archive), "--home", str(bundled_home), "serve", "--port", str(port)]
+    server = subprocess.Popen([*command, "--processes", "2"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(_children(server.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    workers = _children(server.pid)
+    assert len(workers) == 2
+    server.terminate()
+    assert server.wait(20) == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)

@@ -676,13 +676,15 @@ def _serve_processes(app, listener, threads: int, processes: int) -> None:
 
     Nothing of the index is open before the processes fork (each opens its
     own searchers); writers share the index's file lock and failed logins are
-    counted in one shared file. A process that dies is started again.
+    counted in one shared file. If one process dies, the others are stopped
+    and the command fails, for the service manager to start it again.
     """
     import signal
 
-    def start() -> int:
+    children = set()
+    for _ in range(processes):
         pid = os.fork()
-        if pid == 0:  # the child serves until it is stopped
+        if pid == 0:  # a child serves until it is stopped
             status = 1
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -691,9 +693,7 @@ def _serve_processes(app, listener, threads: int, processes: int) -> None:
                 status = 0
             finally:
                 os._exit(status)
-        return pid
-
-    children = {start() for _ in range(processes)}
+        children.add(pid)
     stopping = False
 
     def stop(*_) -> None:
@@ -705,6 +705,7 @@ def _serve_processes(app, listener, threads: int, processes: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    failed = False
     while children:
         try:
             pid, _ = os.wait()
@@ -712,7 +713,10 @@ def _serve_processes(app, listener, threads: int, processes: int) -> None:
             break
         children.discard(pid)
         if not stopping:
-            children.add(start())
+            failed = True
+            stop()
+    if failed:
+        raise ArchiveError(N_("a server process stopped unexpectedly; the others were stopped too"))
 
 
 @cli.group()
