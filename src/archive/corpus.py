@@ -86,7 +86,7 @@ class Corpus:
         found = []
         now = time.time()
         for dirpath, _, filenames in os.walk(self.root):
-            for name in sorted(filenames):
+            for name in filenames:
                 path = Path(dirpath) / name
                 if name.startswith(".") and name.endswith(".tmp"):
                     with contextlib.suppress(OSError):

@@ -102,7 +102,7 @@ def _read_segment(reader, key) -> Segment:
     live = np.ones(size, dtype=bool)
     if reader.has_deletions():
         live[np.fromiter(reader._perdoc.deleted_docs(), dtype=np.int64)] = False
-    path = Path(key[0]) / f"{key[1]}{ARRAYS_SUFFIX}" if key[0] else None
+    path = _arrays_path(key)
     arrays = _load_arrays(path, size) if path else None
     if arrays is None:
         arrays = _segment_arrays(reader, size)
@@ -118,10 +118,15 @@ def save_arrays(reader) -> None:
     for leaf, _ in reader.leaf_readers():
         if leaf.segment() is None:
             continue
-        folder, name = segment_key(leaf)
-        path = Path(folder) / f"{name}{ARRAYS_SUFFIX}"
-        if folder and not path.exists():
+        path = _arrays_path(segment_key(leaf))
+        if path and not path.exists():
             _save_arrays(path, _segment_arrays(leaf, leaf.doc_count_all()))
+
+
+def _arrays_path(key: tuple[str, str]) -> Path | None:
+    """Where a segment's arrays are kept (None: an index not in a folder)."""
+    folder, name = key
+    return Path(folder) / f"{name}{ARRAYS_SUFFIX}" if folder else None
 
 
 def _segment_arrays(reader, size: int):
