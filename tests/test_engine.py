@@ -118,6 +118,8 @@ def test_a_value_that_does_not_hold_what_it_counts_is_refused():
     value = VarintPositions().encode([3, 9])
     with pytest.raises(ValueError):
         VarintPositions.decode_all([value[:-1]])
+    with pytest.raises(ValueError):  # counts two, holds none
+        VarintPositions.decode_all([value[:4]])
 
 
 def test_segment_arrays_are_kept_beside_the_segment_and_survive_damage(indexed_home, monkeypatch):
