@@ -216,8 +216,9 @@ def stem_latin(word: str, language: str) -> str:
 # --- Words to terms -----------------------------------------------------------
 
 EXACT = "exact"
-#: Cache size per chain before it is cleared; a corpus has far fewer distinct words.
-CACHE_LIMIT = 500_000
+#: Cache size per chain before it is cleared: room for the words that recur,
+#: and a bound on an indexing worker's memory (a few hundred bytes a word).
+CACHE_LIMIT = 250_000
 _caches: dict[str, dict[str, tuple[str, ...]]] = {}
 #: chain -> raw word -> (exact terms, stemmed terms), for one-pass indexing.
 _pair_caches: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
@@ -231,31 +232,40 @@ def _words(token: str) -> list[str]:
     return WORD.findall(token)
 
 
-def _compute_terms(token: str, chain: str) -> tuple[str, ...]:
-    """The terms one raw token gives in `chain`: ``exact``, ``en``, ``fr`` or ``ar``.
+def _compute_pair(token: str, chain: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(exact terms, stemmed terms) of one raw token; the stemmed ones in
+    `chain` (``en``, ``fr`` or ``ar``), none if `chain` is None.
 
-    Stopwords give no term. ``ar`` means a document in Arabic: its Latin
-    words are stemmed as English.
+    Stopwords give no stemmed term. ``ar`` means a document in Arabic: its
+    Latin words are stemmed as English.
     """
-    terms = []
+    exact, stemmed = [], []
     for word in _words(token):
         if is_arabic(word):
             word = normalise_arabic(word)
-            if chain != EXACT:
-                if word in ARABIC_STOPWORDS:
-                    continue
-                word = stem_arabic(word)
+            if word:
+                exact.append(word)
+            if chain is None or word in ARABIC_STOPWORDS:
+                continue
+            word = stem_arabic(word)
         else:
             word = normalise_latin(word)
-            if chain == EXACT:
-                word = fold_accents(word)
-            else:
-                if fold_accents(word) in STOPWORDS:
-                    continue
-                word = stem_latin(word, "fr" if chain == "fr" else "en")
+            folded = fold_accents(word)
+            if folded:
+                exact.append(folded)
+            if chain is None or folded in STOPWORDS:
+                continue
+            word = stem_latin(word, "fr" if chain == "fr" else "en")
         if word:
-            terms.append(word)
-    return tuple(terms)
+            stemmed.append(word)
+    return tuple(exact), tuple(stemmed)
+
+
+def _compute_terms(token: str, chain: str) -> tuple[str, ...]:
+    """The terms one raw token gives in `chain`: ``exact``, ``en``, ``fr`` or ``ar``."""
+    if chain == EXACT:
+        return _compute_pair(token, None)[0]
+    return _compute_pair(token, chain)[1]
 
 
 def terms_of(token: str, chain: str) -> tuple[str, ...]:
@@ -322,8 +332,8 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
         sequence = [] if sequences is not None else None
         for raw in words:
             pair = both.get(raw)
-            if pair is None:
-                pair = both[raw] = (terms_of(raw, EXACT), terms_of(raw, chain))
+            if pair is None:  # computed apart from `terms_of`'s caches, to keep one copy
+                pair = both[raw] = _compute_pair(raw, chain)
             if sequence is not None and pair[0]:
                 sequence.append((pair[0][0], pair[1][0] if pair[1] else ""))
             for term in pair[0]:
