@@ -49,11 +49,15 @@ from .document import Document
 from .errors import IndexUnavailable, Problem
 from .i18n import N_, gettext
 from .schema import build_schema, document_to_fields
+from .segments import BulkSegmentWriter
 
 INDEX_DIR = "index"
 #: Below this many documents a rebuild runs in one process (starting more costs more).
 PARALLEL_THRESHOLD = 2000
 PARTS = ("public", "restricted")
+#: A rebuild closes a segment at this many postings (about 12,000 documents
+#: of 600 words), which keeps each worker's arrays to a few hundred MB.
+SEGMENT_POSTINGS = 8_000_000
 _CURRENT = "CURRENT"
 #: In a generation folder: the fingerprint of the registry whose names it found in the text.
 _REGISTRY = "registry.sha256"
@@ -400,7 +404,7 @@ class Index:
                 ix = whoosh_index.open_dir(str(folder / part))
                 writer = _Writer(ix, timeout=self.write_timeout, compound=False)
                 writer._close_segment()
-                writer._commit_toc([s[part] for s, _, _ in results if s[part] is not None])
+                writer._commit_toc([s for found, _, _ in results for s in found[part]])
                 writer._finish()
             if duplicates:
                 self._write(folder, [], duplicates)
@@ -586,17 +590,21 @@ def _clean_retired(storage, indexname: str, generation: int, segments, grace: fl
 
 
 def _build_segments(folder: Path, home: Path, paths: list[Path]):
-    """Index `paths` into a new segment of each part (run in a worker process).
+    """Index `paths` into new segments of each part (run in a worker process).
 
-    Returns ({part: segment or None}, [(path, id, relative path, display path)],
-    problems); the parent adds the segments to the index in one commit.
+    Returns ({part: [segments]}, [(path, id, relative path, display path)],
+    problems); the parent adds the segments to the index in one commit. A
+    segment is closed once it holds `SEGMENT_POSTINGS` postings, which bounds
+    a worker's memory.
     """
     corpus = Corpus(home)
-    writers = {
-        part: _Writer(whoosh_index.open_dir(str(folder / part)), _lk=False, compound=False)
-        for part in PARTS
-    }
+    segments: dict[str, list] = {part: [] for part in PARTS}
+    writers: dict[str, BulkSegmentWriter] = {}
     entries, problems, seen = [], [], set()
+
+    def close(part: str) -> None:
+        segments[part].append(writers.pop(part)._finalize_segment())
+
     try:
         for path, document, digest, found in _scan(corpus, paths):
             problems.extend(found)
@@ -607,14 +615,15 @@ def _build_segments(folder: Path, home: Path, paths: list[Path]):
                 continue
             seen.add(document.id)
             fields = document_to_fields(document, digest, corpus.registry.names)
-            writers[part_of(document)].add_document(**fields)
-        segments = {}
-        for part, writer in writers.items():
-            if writer._added:
-                segments[part] = writer._finalize_segment()
-            else:
-                writer._close_segment()
-                segments[part] = None
+            part = part_of(document)
+            if part not in writers:
+                ix = whoosh_index.open_dir(str(folder / part))
+                writers[part] = BulkSegmentWriter(ix, _lk=False, compound=False)
+            writers[part].add_document(**fields)
+            if writers[part].postings() >= SEGMENT_POSTINGS:
+                close(part)
+        for part in list(writers):
+            close(part)
     except BaseException:
         for writer in writers.values():
             writer.cancel()

@@ -1,0 +1,160 @@
+"""The bulk segment writer writes the files Whoosh's own writer writes."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC, Schema
+from whoosh.reading import SegmentReader
+
+from archive.corpus import Corpus
+from archive.indexing import _Writer, _scan, part_of
+from archive.schema import build_schema, document_to_fields
+from archive.segments import BLOCK, COMPRESSION, BulkSegmentWriter
+from benchmarks.generate import generate
+
+
+def _write_segment(folder: Path, writer_class, schema, documents) -> tuple[dict, dict]:
+    """The files of a segment written by `writer_class`, keyed by what follows
+    the segment's (random) id, and what Whoosh reads back from it."""
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema)
+    writer = writer_class(ix, _lk=False, compound=False)
+    for fields in documents:
+        writer.add_document(**fields)
+    segment = writer._finalize_segment()
+    prefix = segment.segment_id()
+    files = {
+        name.removeprefix(prefix): (folder / name).read_bytes()
+        for name in sorted(p.name for p in folder.iterdir())
+        if name.startswith(prefix)
+    }
+    with SegmentReader(ix.storage, schema, segment) as reader:
+        return files, _read_back(reader)
+
+
+def _whooshs_compression(data: bytes) -> tuple[int, bytes]:
+    return COMPRESSION, zlib.compress(data, COMPRESSION)
+
+
+def _read_back(reader) -> dict:
+    """Every term's postings and statistics, field lengths and stored fields."""
+    postings = {}
+    for field, text in reader.all_terms():
+        info = reader.term_info(field, text)
+        found = [
+            (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
+             info.max_weight(), info.min_id(), info.max_id())
+        ]
+        matcher = reader.postings(field, text)
+        while matcher.is_active():
+            found.append((matcher.id(), matcher.weight(), matcher.value()))
+            matcher.next()
+        postings[field, text] = found
+    lengths = [
+        reader.doc_field_length(n, field)
+        for field in reader.indexed_field_names()
+        for n in range(reader.doc_count_all())
+    ]
+    return {"postings": postings, "lengths": lengths, "stored": list(reader.all_stored_fields())}
+
+
+@pytest.fixture(scope="module")
+def generated_fields(tmp_path_factory):
+    home = tmp_path_factory.mktemp("generated")
+    generate(home, 250, seed=11, words="bundled")
+    corpus = Corpus(home)
+    fields = [
+        document_to_fields(document, digest, corpus.registry.names)
+        for _, document, digest, _ in _scan(corpus)
+        if document is not None and part_of(document) == "public"
+    ]
+    assert len(fields) > 150
+    return fields
+
+
+def test_bulk_segment_reads_back_as_whooshs_does(generated_fields, tmp_path):
+    schema = build_schema()
+    ours, our_postings = _write_segment(tmp_path / "bulk", BulkSegmentWriter, schema, generated_fields)
+    theirs, their_postings = _write_segment(tmp_path / "whoosh", _Writer, schema, generated_fields)
+    # Short blocks are left uncompressed, so the postings (and the offsets in
+    # the terms file) differ; the columns are the same bytes.
+    assert {k: v for k, v in ours.items() if k not in (".pst", ".trm")} == {
+        k: v for k, v in theirs.items() if k not in (".pst", ".trm")
+    }
+    assert len(ours[".pst"]) < len(theirs[".pst"])
+    assert len(our_postings["postings"]) > 1000
+    assert our_postings == their_postings
+
+
+@pytest.mark.parametrize("short_blocks", ["compressed", "plain"])
+def test_terms_longer_than_a_block_and_absent_fields_match_whoosh(tmp_path, monkeypatch, short_blocks):
+    # A term in more documents than a block holds, a field some documents
+    # lack, and a numeric field with several terms per value.
+    schema = Schema(tag=ID, note=ID, year=NUMERIC(int, bits=32, sortable=True))
+    documents = [
+        {"tag": "common", "year": 2000 + n % 17, **({"note": f"n{n % 5}"} if n % 3 else {})}
+        for n in range(3 * BLOCK + 5)
+    ]
+    if short_blocks == "compressed":
+        monkeypatch.setattr("archive.segments._compress", _whooshs_compression)
+    ours = _write_segment(tmp_path / "bulk", BulkSegmentWriter, schema, documents)
+    theirs = _write_segment(tmp_path / "whoosh", _Writer, schema, documents)
+    if short_blocks == "compressed":
+        assert ours[0] == theirs[0]
+    assert ours[1] == theirs[1]
+
+
+def test_bulk_segment_is_byte_identical_to_whooshs_with_its_compression(
+    generated_fields, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("archive.segments._compress", _whooshs_compression)
+    schema = build_schema()
+    ours, _ = _write_segment(tmp_path / "bulk", BulkSegmentWriter, schema, generated_fields)
+    theirs, _ = _write_segment(tmp_path / "whoosh", _Writer, schema, generated_fields)
+    assert ours.keys() == theirs.keys()
+    assert {".trm", ".pst", "._stored.col"} <= set(ours)
+    for name in ours:
+        assert ours[name] == theirs[name], name
+
+
+def test_bulk_writer_refuses_what_it_cannot_write(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), Schema(tag=ID))
+    writer = BulkSegmentWriter(ix, _lk=False)
+    try:
+        with pytest.raises(ValueError, match="boosts"):
+            writer.add_document(tag="a", _boost=2.0)
+        with pytest.raises(NotImplementedError):
+            writer.add_reader(None)
+    finally:
+        writer.cancel()
+
+
+def test_a_rebuild_in_several_segments_finds_what_one_segment_finds(tmp_path, monkeypatch):
+    from archive.indexing import Index
+    from archive.search import Filters, SearchService
+
+    home = tmp_path / "home"
+    generate(home, 150, seed=3, words="bundled")
+    queries = ["rights", '"human rights"', "مصر", "organ*", "Egypt OR Morocco", ""]
+
+    def answers():
+        with SearchService(home) as service:
+            return [
+                service.search(q, filters=f, page_size=50, include_restricted=True).to_json()
+                for q in queries
+                for f in (Filters(), Filters(countries=("EG",)))
+            ]
+
+    Index(home, processes=1).rebuild(Corpus(home))
+    whole = answers()
+    assert any(answer["hits"] for answer in whole)
+    Index(home, processes=2).rebuild(Corpus(home))  # one segment per worker
+    assert answers() == whole
+    monkeypatch.setattr("archive.indexing.SEGMENT_POSTINGS", 20_000)
+    Index(home, processes=1).rebuild(Corpus(home))
+    assert len(list(Index(home).generation().glob("public/*.pst"))) > 3
+    assert answers() == whole
