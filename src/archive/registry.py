@@ -288,6 +288,8 @@ class NameIndex:
         self.longest: dict[str, int] = {}
         for key in self.keys:
             self.longest[key[0]] = max(self.longest.get(key[0], 0), len(key))
+        # Stems that are one-word names: most words of a text are neither.
+        self.single = {key[0] for key in self.keys if len(key) == 1 and len(key[0]) > 2}
 
     def _add(self, key: tuple[str, ...], entity: Entity) -> None:
         if not key:
@@ -303,9 +305,13 @@ class NameIndex:
         one paragraph; the longest name wins at each place, and a single word
         also matches by its stem (المصرية names مصر)."""
         found: dict[str, int] = {}
+        longest, single = self.longest, self.single
         i = 0
         while i < len(words):
             exact, stem = words[i]
+            if exact not in longest and stem not in single:
+                i += 1
+                continue
             matched, length = None, 0
             for size in range(min(self.longest.get(exact, 0), len(words) - i), 0, -1):
                 matched = self.keys.get(tuple(w[0] for w in words[i : i + size]))
