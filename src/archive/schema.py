@@ -133,14 +133,24 @@ class AnalysedText(TEXT):
     def index(self, value, **kwargs):
         if not isinstance(value, TermCounts):
             return super().index(value, **kwargs)
+        terms, frequencies, weights, values = self.columns(value)
+        return list(zip([t.encode("utf-8") for t in terms], frequencies, weights, values))
+
+    def columns(self, value: TermCounts) -> tuple[list, list, list, list]:
+        """The postings of analysed terms as columns: terms (str), frequencies,
+        weights and encoded values (what `BulkSegmentWriter` stores)."""
         boost = self.format.field_boost
+        terms = list(value)
         if self.format.supports("positions"):
             encode = self.format.encode
-            return [
-                (t.encode("utf-8"), len(p), len(p) * boost, encode(p)) for t, p in value.items()
-            ]
-        # Frequency format: the posting value is the frequency as a varint.
-        return [(t.encode("utf-8"), n, n * boost, pack_uint(n)) for t, n in value.items()]
+            lists = list(value.values())
+            frequencies = list(map(len, lists))
+            values = [encode(p) for p in lists]
+        else:
+            # Frequency format: the posting value is the frequency, packed.
+            frequencies = list(value.values())
+            values = list(map(pack_uint, frequencies))
+        return terms, frequencies, [n * boost for n in frequencies], values
 
 
 def build_schema() -> Schema:

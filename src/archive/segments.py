@@ -27,6 +27,8 @@ from whoosh.system import emptybytes, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .schema import TermCounts
+
 #: Postings per block and zlib level, as Whoosh's W3 codec writes them.
 _CODEC = W3Codec()
 BLOCK = _CODEC._blocklimit
@@ -42,7 +44,8 @@ class _FieldPostings:
     """One field's postings in the order documents were added."""
 
     def __init__(self, value_size: int | None):
-        self.vocabulary: dict[bytes, int] = {}
+        self.vocabulary: dict[bytes | str, int] = {}
+        self.as_text: bool | None = None
         self.terms = array("I")
         self.weights = array("f")
         self.documents = array("I")  # documents with postings in this field,
@@ -51,13 +54,17 @@ class _FieldPostings:
         self.values = bytearray()
         self.value_lengths = array("I")
 
-    def add(self, docnum: int, items) -> int:
-        """Add one document's (term, frequency, weight, value) items; returns
-        the sum of the frequencies."""
-        columns = tuple(zip(*items, strict=True))
-        if not columns:
+    def add(self, docnum: int, terms, frequencies, weights, values) -> int:
+        """Add one document's postings, as columns; returns the sum of the
+        frequencies. Terms are bytes, or str for analysed text (encoded once
+        per distinct term when written: UTF-8 keeps their order)."""
+        if not terms:
             return 0
-        terms, frequencies, weights, values = columns
+        as_text = isinstance(terms[0], str)
+        if self.as_text is None:
+            self.as_text = as_text
+        elif as_text != self.as_text:  # a field given both kinds of value
+            terms = [t.encode("utf-8") if as_text else t.decode("utf-8") for t in terms]
         vocabulary = self.vocabulary
         number = vocabulary.setdefault
         self.terms.extend([number(term, len(vocabulary)) for term in terms])
@@ -176,15 +183,17 @@ class BulkSegmentWriter(SegmentWriter):
             field = schema[name]
             length = 0
             if field.indexed:
-                items = field.index(value)
-                if items is not None:
-                    postings = self._postings.get(name)
-                    if postings is None:
-                        size = field.format.fixed_value_size()
-                        postings = self._postings[name] = _FieldPostings(size)
-                    total = postings.add(docnum, items)
-                    if field.scorable:
-                        length = total
+                if isinstance(value, TermCounts):
+                    columns = field.columns(value)
+                else:
+                    columns = tuple(zip(*field.index(value), strict=True)) or ((),) * 4
+                postings = self._postings.get(name)
+                if postings is None:
+                    size = field.format.fixed_value_size()
+                    postings = self._postings[name] = _FieldPostings(size)
+                total = postings.add(docnum, *columns)
+                if field.scorable:
+                    length = total
             if field.scorable:
                 lengths = self._lengths.setdefault(name, array("I"))
                 lengths.extend([0] * (docnum + 1 - len(lengths)))
@@ -215,6 +224,7 @@ class BulkSegmentWriter(SegmentWriter):
         writer.start_field(name, field)
         ordered = sorted(postings.vocabulary.items())
         postings.vocabulary = None
+        postings_as_text = postings.as_text
         rank = np.empty(len(ordered), dtype=np.uint32)
         rank[[number for _, number in ordered]] = np.arange(len(ordered), dtype=np.uint32)
         terms = rank[np.frombuffer(postings.terms, dtype=np.uint32)]
@@ -247,6 +257,8 @@ class BulkSegmentWriter(SegmentWriter):
                 lengths[term_docs].tolist(),
                 lambda low, high, start=start: values(start + low, start + high),
             )
+            if postings_as_text:
+                text = text.encode("utf-8")
             add_term(fieldid + text, info.to_bytes())
             start = end
         writer.finish_field()
