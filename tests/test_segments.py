@@ -11,7 +11,7 @@ from whoosh.fields import ID, NUMERIC, Schema
 from whoosh.reading import SegmentReader
 
 from archive.corpus import Corpus
-from archive.indexing import _Writer, _scan, part_of
+from archive.indexing import _scan, _Writer, part_of
 from archive.schema import build_schema, document_to_fields
 from archive.segments import BLOCK, COMPRESSION, BulkSegmentWriter
 from benchmarks.generate import generate
@@ -46,8 +46,15 @@ def _read_back(reader) -> dict:
     for field, text in reader.all_terms():
         info = reader.term_info(field, text)
         found = [
-            (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
-             info.max_weight(), info.min_id(), info.max_id())
+            (
+                info.weight(),
+                info.doc_frequency(),
+                info.min_length(),
+                info.max_length(),
+                info.max_weight(),
+                info.min_id(),
+                info.max_id(),
+            )
         ]
         matcher = reader.postings(field, text)
         while matcher.is_active():
@@ -78,7 +85,9 @@ def generated_fields(tmp_path_factory):
 
 def test_bulk_segment_reads_back_as_whooshs_does(generated_fields, tmp_path):
     schema = build_schema()
-    ours, our_postings = _write_segment(tmp_path / "bulk", BulkSegmentWriter, schema, generated_fields)
+    ours, our_postings = _write_segment(
+        tmp_path / "bulk", BulkSegmentWriter, schema, generated_fields
+    )
     theirs, their_postings = _write_segment(tmp_path / "whoosh", _Writer, schema, generated_fields)
     # Short blocks are left uncompressed, so the postings (and the offsets in
     # the terms file) differ; the columns are the same bytes.
@@ -91,7 +100,9 @@ def test_bulk_segment_reads_back_as_whooshs_does(generated_fields, tmp_path):
 
 
 @pytest.mark.parametrize("short_blocks", ["compressed", "plain"])
-def test_terms_longer_than_a_block_and_absent_fields_match_whoosh(tmp_path, monkeypatch, short_blocks):
+def test_terms_longer_than_a_block_and_absent_fields_match_whoosh(
+    tmp_path, monkeypatch, short_blocks
+):
     # A term in more documents than a block holds, a field some documents
     # lack, and a numeric field with several terms per value.
     schema = Schema(tag=ID, note=ID, year=NUMERIC(int, bits=32, sortable=True))

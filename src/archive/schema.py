@@ -134,7 +134,8 @@ class AnalysedText(TEXT):
         if not isinstance(value, TermCounts):
             return super().index(value, **kwargs)
         terms, frequencies, weights, values = self.columns(value)
-        return list(zip([t.encode("utf-8") for t in terms], frequencies, weights, values))
+        encoded = [t.encode("utf-8") for t in terms]
+        return list(zip(encoded, frequencies, weights, values, strict=True))
 
     def columns(self, value: TermCounts) -> tuple[list, list, list, list]:
         """The postings of analysed terms as columns: terms (str), frequencies,

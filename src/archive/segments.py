@@ -5,10 +5,11 @@ time, sorts the pool (spilling runs to disk past `limitmb`), and then writes
 each posting through several more calls. For a rebuild that was about 70%
 of the time. `BulkSegmentWriter` keeps each field's postings in flat arrays
 instead (term number, weight, value bytes) and, when the segment is
-finalised, sorts them with numpy and hands Whoosh's W3 codec whole blocks.
+finalised, sorts them with numpy and writes Whoosh's W3 blocks itself.
 
-The files written are the ones Whoosh's own writer writes, byte for byte
-(`tests/test_segments.py` compares them), so everything that reads an index
+The files are the ones Whoosh's own writer writes, byte for byte, except
+that short blocks are left uncompressed, which Whoosh's reader allows
+(`tests/test_segments.py` checks both), so everything that reads an index
 is unchanged. It relies on the internals of the pinned Whoosh 2.7.4.
 
 The writer only creates segments: it cannot merge others into itself.
@@ -16,12 +17,11 @@ The writer only creates segments: it cannot merge others into itself.
 
 from __future__ import annotations
 
-from array import array
-
-import numpy as np
 import zlib
+from array import array
 from pickle import dumps
 
+import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.system import emptybytes, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -123,11 +123,17 @@ def _write_postings(postfile, docs, weights, lengths, values):
             mini_weights = block_weights[0]
         else:
             mini_weights = tuple(block_weights)
-        mini_ids = (ids[0], *[b - a for a, b in zip(ids, ids[1:])])
+        mini_ids = (ids[0], *[b - a for a, b in zip(ids, ids[1:], strict=False)])
         level, data = _compress(dumps((mini_ids, mini_weights, values(low, high)), 2))
         header = dumps(
-            (count, ids[-1], block_weight, level,
-             length_to_byte(block_min), length_to_byte(block_max)),
+            (
+                count,
+                ids[-1],
+                block_weight,
+                level,
+                length_to_byte(block_min),
+                length_to_byte(block_max),
+            ),
             2,
         )
         size = len(header) + len(data)
