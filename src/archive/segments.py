@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from pickle import dumps  # nosec B403: only writes Whoosh's own block format
+
+# Only writing pickles, of Whoosh's own block format.
+from pickle import dumps  # nosec B403
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
