@@ -680,6 +680,7 @@ def _serve_processes(app, listener, threads: int, processes: int) -> None:
     and the command fails, for the service manager to start it again.
     """
     import signal
+    import traceback
 
     children = set()
     for _ in range(processes):
@@ -691,6 +692,9 @@ def _serve_processes(app, listener, threads: int, processes: int) -> None:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 _serve_process(app, listener, threads)
                 status = 0
+            except BaseException:
+                traceback.print_exc()  # os._exit below would swallow it
+                raise
             finally:
                 os._exit(status)
         children.add(pid)
