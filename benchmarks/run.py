@@ -370,17 +370,10 @@ def time_open(home: Path) -> float:
 
 def server_memory(home: Path) -> int:
     """Resident bytes of `archive serve` with the index open, after a few searches."""
-    port = web.free_port()
-    server = web.start_server(home, port)
-    try:
+    with web.serving(home) as (base, server):
         for query in ("rights", "مصر", "Egypt"):
-            web.urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/en/search?q={web.urllib.parse.quote(query)}"
-            ).read()
+            web.urllib.request.urlopen(f"{base}/en/search?q={web.urllib.parse.quote(query)}").read()
         return tree_rss(server.pid)
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 # --- Report ---------------------------------------------------------------------------------------

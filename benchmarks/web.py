@@ -10,16 +10,19 @@ requests per second for each endpoint.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from queue import Empty
 
 #: A fixed mix: words, names in the other script, phrases, fields, facets.
 QUERIES = [
@@ -63,16 +66,34 @@ def paths(kind: str) -> list[str]:
 
 
 def _client(base: str, urls: list[str], count: int, offset: int, out) -> None:
+    """Time `count` requests; report the timings, or the first failure as text."""
     timings = []
     for n in range(count):
         url = base + urls[(n + offset) % len(urls)]
         started = time.perf_counter()
-        with urllib.request.urlopen(url, timeout=30) as response:
-            response.read()
-            if response.status != 200:
-                raise RuntimeError(f"{url}: HTTP {response.status}")
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                response.read()
+        except OSError as exc:  # HTTPError included
+            out.put(f"{url}: {exc}")
+            return
         timings.append(time.perf_counter() - started)
     out.put(timings)
+
+
+def _collect(queue, workers) -> list[float]:
+    """Every client's timings; a failed or vanished client stops the measurement."""
+    reports = []
+    while len(reports) < len(workers):
+        try:
+            reports.append(queue.get(timeout=1))
+        except Empty:
+            if not any(worker.is_alive() for worker in workers) and queue.empty():
+                raise RuntimeError("an HTTP client stopped without reporting") from None
+    for report in reports:
+        if isinstance(report, str):
+            raise RuntimeError(report)
+    return [t for report in reports for t in report]
 
 
 def measure(base: str, urls: list[str], clients: int, requests: int) -> dict:
@@ -86,7 +107,12 @@ def measure(base: str, urls: list[str], clients: int, requests: int) -> dict:
     started = time.perf_counter()
     for worker in workers:
         worker.start()
-    timings = [t for _ in workers for t in queue.get()]
+    try:
+        timings = _collect(queue, workers)
+    except RuntimeError:
+        for worker in workers:
+            worker.terminate()
+        raise
     elapsed = time.perf_counter() - started
     for worker in workers:
         worker.join()
@@ -105,12 +131,14 @@ def measure(base: str, urls: list[str], clients: int, requests: int) -> dict:
     }
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen:
+def start_server(home: Path, port: int, errors) -> subprocess.Popen:
+    """`archive serve` on `port`; its messages go to the file `errors` (a pipe
+    nobody reads while it runs could fill and stall the server)."""
     archive = Path(sys.executable).with_name("archive")
     server = subprocess.Popen(
         [str(archive), "--home", str(home), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=errors,
         env={**os.environ},
     )
     deadline = time.monotonic() + 120
@@ -120,18 +148,41 @@ def start_server(home: Path, port: int) -> subprocess.Popen:
             return server
         except OSError:
             if server.poll() is not None:
-                raise RuntimeError(server.stderr.read().decode()) from None
+                raise RuntimeError(_tail(errors)) from None
             time.sleep(0.2)
     server.kill()
     raise RuntimeError("the server did not start")
 
 
-def run(home: Path, clients: int, requests: int) -> dict:
+def _tail(errors, size: int = 4000) -> str:
+    errors.flush()
+    errors.seek(0)
+    return errors.read().decode(errors="replace")[-size:] or "the server stopped"
+
+
+@contextlib.contextmanager
+def serving(home: Path):
+    """A running `archive serve` on a free port: yields (base URL, its process).
+
+    A measurement that fails because the server went says why it went.
+    """
     port = free_port()
-    server = start_server(home, port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        results = {}
+    with tempfile.TemporaryFile() as errors:
+        server = start_server(home, port, errors)
+        try:
+            yield f"http://127.0.0.1:{port}", server
+        except (RuntimeError, OSError) as exc:
+            if server.poll() is not None:
+                raise RuntimeError(f"{exc}\n{_tail(errors)}") from None
+            raise
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+def run(home: Path, clients: int, requests: int) -> dict:
+    results = {}
+    with serving(home) as (base, _):
         for kind in ("page", "api"):
             urls = paths(kind)
             measure(base, urls, 1, len(urls))  # warm-up: caches, first searchers
@@ -139,10 +190,7 @@ def run(home: Path, clients: int, requests: int) -> dict:
                 "1 client": measure(base, urls, 1, requests // 2),
                 f"{clients} clients": measure(base, urls, clients, requests),
             }
-        return results
-    finally:
-        server.terminate()
-        server.wait(10)
+    return results
 
 
 def main() -> None:
