@@ -257,3 +257,37 @@ def test_serve_stops_all_its_processes_when_asked(bundled_home):
     server.terminate()
     assert server.wait(20) == 0
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_serve_answers_with_more_than_1024_files_open(bundled_home):
+    # A large index keeps many segment files open in every thread's searcher;
+    # the server's connections then get descriptors above 1,024.
+    from benchmarks.web import free_port
+
+    port = free_port()
+    code = (
+        "import os, sys; from archive.cli import main; "
+        "held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]; "
+        "main(sys.argv[1:])"
+    )
+    command = [sys.executable, "-c", code, "--home", str(bundled_home), "serve"]
+    server = subprocess.Popen(
+        [*command, "--port", str(port), "--processes", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                url = f"http://127.0.0.1:{port}/en/search?q=Egypt"
+                assert urllib.request.urlopen(url, timeout=5).status == 200
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert server.poll() is None, server.stderr.read()
+        assert all(urllib.request.urlopen(url, timeout=5).status == 200 for _ in range(3))
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)

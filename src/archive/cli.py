@@ -655,11 +655,26 @@ def serve(obj: Context, host: str, port: int, threads: int, processes: int | Non
     click.echo(
         obj._("Serving {home} on http://{host}:{port}/", home=str(obj.home), host=host, port=port)
     )
+    _raise_open_files_limit()
     processes = processes or os.cpu_count() or 1
     if processes == 1:
         _serve_process(app, listener, threads)
     else:
         _serve_processes(app, listener, threads, processes)
+
+
+def _raise_open_files_limit() -> None:
+    """Allow as many open files as the system lets this process have.
+
+    Every thread's searcher keeps a few files of each segment open; the usual
+    default soft limit (1,024) is short for an index of many segments.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _serve_process(app, listener, threads: int) -> None:
@@ -668,7 +683,12 @@ def _serve_process(app, listener, threads: int) -> None:
     # The first search would otherwise pay for reading the registry and the
     # index's arrays (most of a second on a large archive).
     app.extensions["archive"].warm()
-    waitress.serve(app, sockets=[listener], threads=threads, ident="archive")
+    # Each thread's searcher holds a few files of every segment open, so a
+    # large index takes the connections' descriptors past 1,024, where
+    # select() fails and poll() does not.
+    waitress.serve(
+        app, sockets=[listener], threads=threads, ident="archive", asyncore_use_poll=True
+    )
 
 
 def _serve_processes(app, listener, threads: int, processes: int) -> None:
