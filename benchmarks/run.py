@@ -458,17 +458,20 @@ def main() -> None:
         generate(home, args.n, args.seed, args.words)
     archive = str(Path(sys.executable).with_name("archive"))
     rows = []
+
+    def row(name: str, value: str) -> None:
+        rows.append((name, value))
+        print(f"{name}: {value}", flush=True)  # kept if a later step fails
+
     if args.no_rebuild:
         args.single = False
     if args.single:
         seconds, peak = run_measured(
             [archive, "--home", str(home), "index", "--rebuild", "--processes", "1"]
         )
-        rows.append(
-            (
-                "rebuild, 1 process",
-                f"{seconds:.0f} s, {args.n / seconds:.0f} documents/s, peak {peak / 2**20:.0f} MiB",
-            )
+        row(
+            "rebuild, 1 process",
+            f"{seconds:.0f} s, {args.n / seconds:.0f} documents/s, peak {peak / 2**20:.0f} MiB",
         )
     cores = os.cpu_count() or 1
     if not args.no_rebuild:
@@ -477,25 +480,21 @@ def main() -> None:
         rebuilt = (
             f"{seconds:.0f} s, {args.n / seconds:.0f} documents/s, peak {peak / 2**20:.0f} MiB"
         )
-        rows.append((f"rebuild, {cores} processes", rebuilt))
-    rows.append(("index size", f"{folder_size(Index(home).generation()) / 2**20:.0f} MiB"))
+        row(f"rebuild, {cores} processes", rebuilt)
+    row("index size", f"{folder_size(Index(home).generation()) / 2**20:.0f} MiB")
     fts_path = home / "fts5.sqlite"
     fts_seconds, fts_count = build_fts(home, fts_path)
-    rows.append(
-        (
-            "SQLite FTS5 build (public documents)",
-            f"{fts_seconds:.0f} s, {fts_count / fts_seconds:.0f} documents/s",
-        )
+    row(
+        "SQLite FTS5 build (public documents)",
+        f"{fts_seconds:.0f} s, {fts_count / fts_seconds:.0f} documents/s",
     )
     updates = time_updates(home)
-    rows.append(("add 1 document → searchable", f"{updates[1]:.2f} s"))
-    rows.append(("add 100 documents → searchable", f"{updates[100]:.2f} s"))
-    rows.append(("searcher open + first search, fresh process", f"{time_open(home):.2f} s"))
+    row("add 1 document → searchable", f"{updates[1]:.2f} s")
+    row("add 100 documents → searchable", f"{updates[100]:.2f} s")
+    row("searcher open + first search, fresh process", f"{time_open(home):.2f} s")
     http = None
     if not args.no_http:
-        rows.append(
-            ("server resident memory, index open", f"{server_memory(home) / 2**20:.0f} MiB")
-        )
+        row("server resident memory, index open", f"{server_memory(home) / 2**20:.0f} MiB")
         http = web.run(home, 4, 400)
     queries = query_set(corpus)
     ours = time_archive(home, queries)
