@@ -1,4 +1,5 @@
-"""The bulk segment writer writes the files Whoosh's own writer writes."""
+"""The bulk segment writer writes the files Whoosh's own writer writes, and the
+search engine reads them as Whoosh does."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, Schema
 from whoosh.reading import SegmentReader
 
+from archive import engine
 from archive.corpus import Corpus
 from archive.indexing import _scan, _Writer, part_of
 from archive.schema import build_schema, document_to_fields
@@ -60,6 +62,9 @@ def _read_back(reader) -> dict:
         while matcher.is_active():
             found.append((matcher.id(), matcher.weight(), matcher.value()))
             matcher.next()
+        # The search engine's own block reader gives what Whoosh's matcher gives.
+        ids, weights, values = engine.postings(reader, field, text, values=True)
+        assert [*zip(ids.tolist(), weights.tolist(), values, strict=True)] == found[1:]
         postings[field, text] = found
     lengths = [
         reader.doc_field_length(n, field)

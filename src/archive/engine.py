@@ -25,15 +25,21 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import os
+import struct
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+# Only the index's own posting blocks are unpickled, as Whoosh does.
+from pickle import load, loads  # nosec B403
+
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermsReader
 from whoosh.columns import NumericColumn
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
@@ -48,6 +54,8 @@ EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 #: Facets whose documents may carry several values.
 MULTI_VALUED = ("country", "organisation", "person")
 SINGLE_VALUED = ("type", "language")
+#: A W3 posting block starts with its length, negative for a term's last block.
+_BLOCK_LENGTH = struct.Struct("!i")
 #: A segment's arrays are kept in a file named after it with this suffix.
 ARRAYS_SUFFIX = ".arrays.npz"
 
@@ -140,12 +148,7 @@ def _segment_arrays(reader, size: int):
         if field in indexed:
             for code, term in enumerate(reader.lexicon(field)):
                 table.append(term.decode("utf-8"))
-                matcher = reader.postings(field, term)
-                leaf = getattr(matcher, "child", matcher)
-                if isinstance(leaf, W3LeafMatcher):
-                    found = _read_postings(leaf)[0]
-                else:
-                    found = np.fromiter(matcher.all_ids(), dtype=np.int64)
+                found = postings(reader, field, term)[0]
                 docs.append(found)
                 codes.append(np.full(len(found), code, dtype=np.int64))
         pairs[facet] = (
@@ -333,14 +336,18 @@ class PrefixSet(wq.Query):
 
 def prefix_ids(reader, fieldname: str, prefix: str) -> np.ndarray:
     """Sorted document numbers of a segment having any `fieldname` word starting with `prefix`."""
-    parts = []
-    for term in reader.expand_prefix(fieldname, prefix):
-        matcher = reader.postings(fieldname, term)
-        leaf = getattr(matcher, "child", matcher)
-        if isinstance(leaf, W3LeafMatcher):
-            parts.append(_read_postings(leaf)[0])
-        else:
-            parts.append(np.fromiter(matcher.all_ids(), dtype=np.int64))
+    terms = getattr(reader, "_terms", None)
+    if isinstance(terms, W3TermsReader):
+        # Each term's information as the lexicon gives it: no second lookup.
+        start = prefix.encode("utf-8")
+        fmt = reader.schema[fieldname].format
+        parts = []
+        for (name, text), info in terms.items_from(fieldname, start):
+            if name != fieldname or not text.startswith(start):
+                break
+            parts.append(_decode(terms._postfile, info, fmt, False, reader, name, text)[0])
+    else:
+        parts = [postings(reader, fieldname, t)[0] for t in reader.expand_prefix(fieldname, prefix)]
     if not parts:
         return np.empty(0, dtype=np.int64)
     return np.unique(np.concatenate(parts))
@@ -383,16 +390,10 @@ class Evaluator:
             return self.fallback(query)  # an index written before positions were varints
         terms = []
         for word in query.words:
-            btext = word.encode("utf-8") if isinstance(word, str) else word
-            try:
-                matcher = self.reader.postings(field, btext)
-            except TermNotFound:
+            found = postings(self.reader, field, word, values=True)
+            if found is None:
                 return Matches.empty()
-            leaf = getattr(matcher, "child", matcher)
-            if not isinstance(leaf, W3LeafMatcher):
-                return self.fallback(query)
-            ids, weights, values = _read_postings(leaf, values=True)
-            terms.append((word, ids, weights, values))
+            terms.append((word, *found))
         common = terms[0][1]
         for _, ids, _, _ in terms[1:]:
             common = np.intersect1d(common, ids, assume_unique=True)
@@ -414,15 +415,10 @@ class Evaluator:
 
     def term(self, query: wq.Term) -> Matches:
         field, text = query.fieldname, query.text
-        btext = text.encode("utf-8") if isinstance(text, str) else text
-        try:
-            matcher = self.reader.postings(field, btext)
-        except TermNotFound:
+        found = postings(self.reader, field, text)
+        if found is None:
             return Matches.empty()
-        leaf = getattr(matcher, "child", matcher)
-        if not isinstance(leaf, W3LeafMatcher):
-            return self.fallback(query)
-        ids, weights, _ = _read_postings(leaf)
+        ids, weights, _ = found
         live = self.data.live[ids]
         if not live.all():
             ids, weights = ids[live], weights[live]
@@ -486,24 +482,89 @@ def consecutive(values: list[list[bytes]]) -> np.ndarray:
     return keep
 
 
-def _read_postings(leaf: W3LeafMatcher, values: bool = False):
-    """All (document numbers, weights, posting values or None) of a term, block by block."""
+def postings(reader, field: str, text, values: bool = False):
+    """(document numbers, weights, values or None) of a term in a leaf reader,
+    or None if the segment does not have it. Deleted documents are included:
+    callers mask them with `Segment.live`.
+
+    Whoosh's matcher reads a block through a dozen Python calls (a second
+    lookup, a matcher, a header, the data, a generator undoing the deltas),
+    tens of microseconds a term; a prefix or a query over many segments
+    reads thousands of terms. This reads a term's bytes in one call and
+    decodes each block with `pickle` and numpy.
+    """
+    btext = text.encode("utf-8") if isinstance(text, str) else text
+    terms = getattr(reader, "_terms", None)
+    if not isinstance(terms, W3TermsReader):
+        return _by_matcher(reader, field, btext, values)
+    try:
+        info = terms.term_info(field, btext)
+    except TermNotFound:
+        return None
+    return _decode(terms._postfile, info, reader.schema[field].format, values, reader, field, btext)
+
+
+def _decode(postfile, info, fmt, values: bool, reader, field: str, btext: bytes):
+    """A term's postings from its W3 blocks (the layout `segments.py` writes)."""
+    if info.is_inlined():  # not written by Whoosh's default codec, nor by ours
+        return _by_matcher(reader, field, btext, values)
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # Whoosh's `from_bytes` leaves it unpacked
+        (length,) = length
+    data = postfile.get(offset, length)
+    if data[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"postings of {field}:{btext!r} do not start with a block")
+    stream = io.BytesIO(data)
+    position = 4
+    size = fmt.fixed_value_size()
     id_parts, weight_parts, value_parts = [], [], []
     while True:
-        leaf._read_ids()
-        leaf._read_weights()
-        id_parts.append(np.asarray(leaf._ids, dtype=np.int64))
-        weight_parts.append(np.asarray(leaf._weights, dtype=np.float64))
+        blocklength = _BLOCK_LENGTH.unpack_from(data, position)[0]
+        position += 4
+        end = position + abs(blocklength)
+        stream.seek(position)
+        count, _, _, level, _, _ = load(stream)  # nosec B301
+        block = data[stream.tell() : end]
+        deltas, weights, found = loads(zlib.decompress(block) if level else block)  # nosec B301
+        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+        if weights is None or isinstance(weights, float):
+            weight_parts.append(np.full(count, 1.0 if weights is None else weights))
+        else:
+            weight_parts.append(np.asarray(weights, dtype=np.float64))
         if values:
-            leaf._read_values()
-            value_parts.extend(leaf._values)
-        if leaf._lastblock:
+            if size is None or size < 0:
+                value_parts.extend(found)
+            elif size == 0:
+                value_parts.extend([None] * count)
+            else:
+                value_parts.extend(found[i : i + size] for i in range(0, len(found), size))
+        if blocklength < 0:
             break
-        leaf._goto(leaf._nextoffset)
-    found = value_parts if values else None
+        position = end
     if len(id_parts) == 1:
-        return id_parts[0], weight_parts[0], found
-    return np.concatenate(id_parts), np.concatenate(weight_parts), found
+        return id_parts[0], weight_parts[0], value_parts if values else None
+    return np.concatenate(id_parts), np.concatenate(weight_parts), value_parts if values else None
+
+
+def _by_matcher(reader, field: str, btext: bytes, values: bool):
+    """`postings` through Whoosh's matcher, for what the fast path does not read."""
+    try:
+        matcher = reader.postings(field, btext)
+    except TermNotFound:
+        return None
+    matcher = getattr(matcher, "child", matcher)  # deletions are the caller's
+    ids, weights, found = [], [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        if values:
+            found.append(matcher.value())
+        matcher.next()
+    return (
+        np.asarray(ids, dtype=np.int64),
+        np.asarray(weights, dtype=np.float64),
+        found if values else None,
+    )
 
 
 def match(searcher, query) -> list[tuple[Segment, int, Matches]]:
