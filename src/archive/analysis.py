@@ -218,7 +218,7 @@ def stem_latin(word: str, language: str) -> str:
 EXACT = "exact"
 #: Cache size per chain before it is cleared: room for the words that recur,
 #: and a bound on an indexing worker's memory (a few hundred bytes a word).
-CACHE_LIMIT = 250_000
+CACHE_LIMIT = 100_000
 _caches: dict[str, dict[str, tuple[str, ...]]] = {}
 #: chain -> raw word -> (exact terms, stemmed terms), for one-pass indexing.
 _pair_caches: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
