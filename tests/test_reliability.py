@@ -266,10 +266,13 @@ def test_serve_answers_with_more_than_1024_files_open(bundled_home):
 
     port = free_port()
     code = (
-        "import os, sys; from archive.cli import main; "
+        "import os, resource, sys; from archive.cli import main; "
+        "_, hard = resource.getrlimit(resource.RLIMIT_NOFILE); "
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)); "
         "held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]; "
         "main(sys.argv[1:])"
     )
+    url = f"http://127.0.0.1:{port}/en/search?q=Egypt"
     command = [sys.executable, "-c", code, "--home", str(bundled_home), "serve"]
     server = subprocess.Popen(
         [*command, "--port", str(port), "--processes", "1"],
@@ -281,7 +284,6 @@ def test_serve_answers_with_more_than_1024_files_open(bundled_home):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and server.poll() is None:
             try:
-                url = f"http://127.0.0.1:{port}/en/search?q=Egypt"
                 assert urllib.request.urlopen(url, timeout=5).status == 200
                 break
             except OSError:

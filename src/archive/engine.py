@@ -25,21 +25,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import os
-import struct
 import threading
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-# Only the index's own posting blocks are unpickled, as Whoosh does.
-from pickle import load, loads  # nosec B403
-
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermsReader
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermsReader
 from whoosh.columns import NumericColumn
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
@@ -47,6 +41,7 @@ from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from .schema import COLUMN_FIELDS, VarintPositions
+from .segments import read_postings
 
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_SCORES = np.zeros(0, dtype=np.float64)
@@ -54,8 +49,6 @@ EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 #: Facets whose documents may carry several values.
 MULTI_VALUED = ("country", "organisation", "person")
 SINGLE_VALUED = ("type", "language")
-#: A W3 posting block starts with its length, negative for a term's last block.
-_BLOCK_LENGTH = struct.Struct("!i")
 #: A segment's arrays are kept in a file named after it with this suffix.
 ARRAYS_SUFFIX = ".arrays.npz"
 
@@ -340,12 +333,14 @@ def prefix_ids(reader, fieldname: str, prefix: str) -> np.ndarray:
     if isinstance(terms, W3TermsReader):
         # Each term's information as the lexicon gives it: no second lookup.
         start = prefix.encode("utf-8")
-        fmt = reader.schema[fieldname].format
         parts = []
         for (name, text), info in terms.items_from(fieldname, start):
             if name != fieldname or not text.startswith(start):
                 break
-            parts.append(_decode(terms._postfile, info, fmt, False, reader, name, text)[0])
+            if info.is_inlined():
+                parts.append(_by_matcher(reader, name, text, False)[0])
+            else:
+                parts.append(read_postings(terms._postfile, info, None, False)[0])
     else:
         parts = [postings(reader, fieldname, t)[0] for t in reader.expand_prefix(fieldname, prefix)]
     if not parts:
@@ -490,8 +485,8 @@ def postings(reader, field: str, text, values: bool = False):
     Whoosh's matcher reads a block through a dozen Python calls (a second
     lookup, a matcher, a header, the data, a generator undoing the deltas),
     tens of microseconds a term; a prefix or a query over many segments
-    reads thousands of terms. This reads a term's bytes in one call and
-    decodes each block with `pickle` and numpy.
+    reads thousands of terms. `segments.read_postings` reads a term's bytes
+    in one call and decodes each block with `pickle` and numpy.
     """
     btext = text.encode("utf-8") if isinstance(text, str) else text
     terms = getattr(reader, "_terms", None)
@@ -501,49 +496,10 @@ def postings(reader, field: str, text, values: bool = False):
         info = terms.term_info(field, btext)
     except TermNotFound:
         return None
-    return _decode(terms._postfile, info, reader.schema[field].format, values, reader, field, btext)
-
-
-def _decode(postfile, info, fmt, values: bool, reader, field: str, btext: bytes):
-    """A term's postings from its W3 blocks (the layout `segments.py` writes)."""
     if info.is_inlined():  # not written by Whoosh's default codec, nor by ours
         return _by_matcher(reader, field, btext, values)
-    offset, length = info.extent()
-    if isinstance(length, tuple):  # Whoosh's `from_bytes` leaves it unpacked
-        (length,) = length
-    data = postfile.get(offset, length)
-    if data[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError(f"postings of {field}:{btext!r} do not start with a block")
-    stream = io.BytesIO(data)
-    position = 4
-    size = fmt.fixed_value_size()
-    id_parts, weight_parts, value_parts = [], [], []
-    while True:
-        blocklength = _BLOCK_LENGTH.unpack_from(data, position)[0]
-        position += 4
-        end = position + abs(blocklength)
-        stream.seek(position)
-        count, _, _, level, _, _ = load(stream)  # nosec B301
-        block = data[stream.tell() : end]
-        deltas, weights, found = loads(zlib.decompress(block) if level else block)  # nosec B301
-        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
-        if weights is None or isinstance(weights, float):
-            weight_parts.append(np.full(count, 1.0 if weights is None else weights))
-        else:
-            weight_parts.append(np.asarray(weights, dtype=np.float64))
-        if values:
-            if size is None or size < 0:
-                value_parts.extend(found)
-            elif size == 0:
-                value_parts.extend([None] * count)
-            else:
-                value_parts.extend(found[i : i + size] for i in range(0, len(found), size))
-        if blocklength < 0:
-            break
-        position = end
-    if len(id_parts) == 1:
-        return id_parts[0], weight_parts[0], value_parts if values else None
-    return np.concatenate(id_parts), np.concatenate(weight_parts), value_parts if values else None
+    size = reader.schema[field].format.fixed_value_size()
+    return read_postings(terms._postfile, info, size, values)
 
 
 def _by_matcher(reader, field: str, btext: bytes, values: bool):

@@ -1,4 +1,5 @@
-"""Writing a new segment's postings in bulk, for rebuilds.
+"""Whoosh's W3 posting blocks, written in bulk for rebuilds and read in bulk
+for searches.
 
 Whoosh's `SegmentWriter` adds every posting to a pool one Python call at a
 time, sorts the pool (spilling runs to disk past `limitmb`), and then writes
@@ -13,15 +14,18 @@ that short blocks are left uncompressed, which Whoosh's reader allows
 is unchanged. It relies on the internals of the pinned Whoosh 2.7.4.
 
 The writer only creates segments: it cannot merge others into itself.
+`read_postings` decodes a term's blocks (written by either writer) whole.
 """
 
 from __future__ import annotations
 
+import io
+import struct
 import zlib
 from array import array
 
-# Only writing pickles, of Whoosh's own block format.
-from pickle import dumps  # nosec B403
+# Only pickles of Whoosh's own block format, written and read in the index.
+from pickle import dumps, load, loads  # nosec B403
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
@@ -40,6 +44,8 @@ COMPRESSION = _CODEC._compression
 #: every block; below ~80 bytes zlib saves nothing (a one-posting block
 #: grows by a byte) and still costs 5-10 µs, and most terms have one short block.
 COMPRESS_FROM = 80
+#: A block starts with its length, negative for a term's last block.
+_BLOCK_LENGTH = struct.Struct("!i")
 
 
 class _FieldPostings:
@@ -155,6 +161,51 @@ def _write_postings(postfile, docs, weights, lengths, values):
     info._minid, info._maxid = docs[0], docs[-1]
     info.set_extent(offset, postfile.tell() - offset)
     return info
+
+
+def read_postings(postfile, info: W3TermInfo, value_size: int | None, values: bool):
+    """(document numbers, weights, values or None) of a term stored in blocks
+    (not inlined), as `_write_postings` or Whoosh's writer lays them out.
+
+    `value_size` is the format's fixed value size (None: variable).
+    """
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # Whoosh's `from_bytes` leaves it unpacked
+        (length,) = length
+    data = postfile.get(offset, length)
+    if data[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"postings at offset {offset} do not start with a block")
+    stream = io.BytesIO(data)
+    position = 4
+    id_parts, weight_parts, value_parts = [], [], []
+    while True:
+        blocklength = _BLOCK_LENGTH.unpack_from(data, position)[0]
+        position += 4
+        end = position + abs(blocklength)
+        stream.seek(position)
+        count, _, _, level, _, _ = load(stream)  # nosec B301
+        block = data[stream.tell() : end]
+        deltas, weights, found = loads(zlib.decompress(block) if level else block)  # nosec B301
+        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+        if weights is None or isinstance(weights, float):
+            weight_parts.append(np.full(count, 1.0 if weights is None else weights))
+        else:
+            weight_parts.append(np.asarray(weights, dtype=np.float64))
+        if values:
+            if value_size is None or value_size < 0:
+                value_parts.extend(found)
+            elif value_size == 0:
+                value_parts.extend([None] * count)
+            else:
+                sizes = range(0, len(found), value_size)
+                value_parts.extend(found[i : i + value_size] for i in sizes)
+        if blocklength < 0:
+            break
+        position = end
+    found = value_parts if values else None
+    if len(id_parts) == 1:
+        return id_parts[0], weight_parts[0], found
+    return np.concatenate(id_parts), np.concatenate(weight_parts), found
 
 
 class BulkSegmentWriter(SegmentWriter):
