@@ -137,6 +137,36 @@ def test_bulk_segment_is_byte_identical_to_whooshs_with_its_compression(
         assert ours[name] == theirs[name], name
 
 
+def test_a_segment_sorted_in_runs_is_the_segment_sorted_at_once(
+    generated_fields, tmp_path, monkeypatch
+):
+    schema = build_schema()
+    whole, whole_postings = _write_segment(
+        tmp_path / "whole", BulkSegmentWriter, schema, generated_fields
+    )
+
+    def in_runs(ix, **kwargs):
+        return BulkSegmentWriter(ix, run_postings=5_000, **kwargs)
+
+    # Runs of a few documents, read back a few values at a time.
+    monkeypatch.setattr("archive.segments._Cursor.CHUNK", 7)
+    runs, runs_postings = _write_segment(tmp_path / "runs", in_runs, schema, generated_fields)
+    assert runs == whole
+    assert runs_postings == whole_postings
+    # The runs were on disk, and are gone once the segment is written.
+    assert not list((tmp_path / "runs").glob(".runs-*"))
+
+
+def test_a_cancelled_segment_leaves_no_runs(generated_fields, tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    writer = BulkSegmentWriter(ix, _lk=False, compound=False, run_postings=5_000)
+    for fields in generated_fields[:40]:
+        writer.add_document(**fields)
+    assert list(tmp_path.glob(".runs-*/*"))
+    writer.cancel()
+    assert not list(tmp_path.glob(".runs-*"))
+
+
 def test_bulk_writer_refuses_what_it_cannot_write(tmp_path):
     ix = whoosh_index.create_in(str(tmp_path), Schema(tag=ID))
     writer = BulkSegmentWriter(ix, _lk=False)
@@ -170,7 +200,10 @@ def test_a_rebuild_in_several_segments_finds_what_one_segment_finds(tmp_path, mo
     assert any(answer["hits"] for answer in whole)
     Index(home, processes=2).rebuild(Corpus(home))  # one segment per worker
     assert answers() == whole
-    monkeypatch.setattr("archive.indexing.SEGMENT_POSTINGS", 20_000)
+    # Sorted in many runs on disk, merged into one segment.
+    monkeypatch.setattr("archive.indexing.RUN_POSTINGS", 20_000)
     Index(home, processes=1).rebuild(Corpus(home))
-    assert len(list(Index(home).generation().glob("public/*.pst"))) > 3
+    with Index(home).open("public").reader() as reader:
+        assert len(reader.leaf_readers()) == 1
+    assert not list(Index(home).generation().glob("*/.runs-*"))
     assert answers() == whole

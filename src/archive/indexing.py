@@ -55,9 +55,10 @@ INDEX_DIR = "index"
 #: Below this many documents a rebuild runs in one process (starting more costs more).
 PARALLEL_THRESHOLD = 2000
 PARTS = ("public", "restricted")
-#: A rebuild closes a segment at this many postings (about 12,000 documents
-#: of 600 words), which keeps each worker's arrays to a few hundred MB.
-SEGMENT_POSTINGS = 8_000_000
+#: A rebuild worker sorts its postings and sets them aside on disk whenever
+#: it holds this many (about 4,000 documents of 600 words), which bounds its
+#: memory; it writes one segment per part in the end.
+RUN_POSTINGS = 4_000_000
 _CURRENT = "CURRENT"
 #: In a generation folder: the fingerprint of the registry whose names it found in the text.
 _REGISTRY = "registry.sha256"
@@ -593,9 +594,8 @@ def _build_segments(folder: Path, home: Path, paths: list[Path]):
     """Index `paths` into new segments of each part (run in a worker process).
 
     Returns ({part: [segments]}, [(path, id, relative path, display path)],
-    problems); the parent adds the segments to the index in one commit. A
-    segment is closed once it holds `SEGMENT_POSTINGS` postings, which bounds
-    a worker's memory.
+    problems); the parent adds the segments to the index in one commit. Each
+    segment's search arrays are saved here, in parallel with the other workers.
     """
     corpus = Corpus(home)
     segments: dict[str, list] = {part: [] for part in PARTS}
@@ -603,7 +603,11 @@ def _build_segments(folder: Path, home: Path, paths: list[Path]):
     entries, problems, seen = [], [], set()
 
     def close(part: str) -> None:
-        segments[part].append(writers.pop(part)._finalize_segment())
+        writer = writers.pop(part)
+        segment = writer._finalize_segment()
+        with SegmentReader(writer.storage, writer.schema, segment) as reader:
+            engine.save_arrays(reader)
+        segments[part].append(segment)
 
     try:
         for path, document, digest, found in _scan(corpus, paths):
@@ -618,10 +622,10 @@ def _build_segments(folder: Path, home: Path, paths: list[Path]):
             part = part_of(document)
             if part not in writers:
                 ix = whoosh_index.open_dir(str(folder / part))
-                writers[part] = BulkSegmentWriter(ix, _lk=False, compound=False)
+                writers[part] = BulkSegmentWriter(
+                    ix, run_postings=RUN_POSTINGS, _lk=False, compound=False
+                )
             writers[part].add_document(**fields)
-            if writers[part].postings() >= SEGMENT_POSTINGS:
-                close(part)
         for part in list(writers):
             close(part)
     except BaseException:

@@ -13,16 +13,28 @@ that short blocks are left uncompressed, which Whoosh's reader allows
 (`tests/test_segments.py` checks both), so everything that reads an index
 is unchanged. It relies on the internals of the pinned Whoosh 2.7.4.
 
+A large segment is sorted in runs: once the postings held reach
+`run_postings`, they are sorted and written to files beside the index (a
+run), and the memory is reused; when the segment is finalised, the runs are
+read back in order and merged term by term (an external merge sort). A
+worker's memory is then bounded by one run, whatever the segment's size.
+
 The writer only creates segments: it cannot merge others into itself.
 `read_postings` decodes a term's blocks (written by either writer) whole.
 """
 
 from __future__ import annotations
 
+import heapq
 import io
+import shutil
 import struct
+import tempfile
 import zlib
 from array import array
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
 
 # Only pickles of Whoosh's own block format, written and read in the index.
 from pickle import dumps, load, loads  # nosec B403
@@ -91,6 +103,210 @@ class _FieldPostings:
 
     def __len__(self) -> int:
         return len(self.terms)
+
+    def sorted_run(self) -> _Run:
+        """The postings held, sorted by term, as a run in memory; they are
+        taken out of this object, which is left empty for the next run."""
+        ordered = sorted(self.vocabulary.items())
+        self.vocabulary = {}
+        rank = np.empty(len(ordered), dtype=np.uint32)
+        rank[[number for _, number in ordered]] = np.arange(len(ordered), dtype=np.uint32)
+        terms = rank[np.frombuffer(self.terms, dtype=np.uint32)]
+        self.terms = array("I")
+        counts = np.bincount(terms, minlength=len(ordered)).astype(np.uint32)
+        # Documents were added in order, so a stable sort on the term alone
+        # leaves each term's postings in document order.
+        order = np.argsort(terms, kind="stable")
+        del terms
+        repeats = np.frombuffer(self.counts, dtype=np.uint32)
+        docs = np.repeat(np.frombuffer(self.documents, dtype=np.uint32), repeats)[order]
+        self.documents, self.counts = array("I"), array("I")
+        weights = np.frombuffer(self.weights, dtype=np.float32)[order]
+        self.weights = array("f")
+        values = np.frombuffer(self.values, dtype=np.uint8)
+        self.values = bytearray()
+        value_lengths = None
+        if self.value_size:
+            values = values.reshape(-1, self.value_size)[order].reshape(-1)
+        elif self.value_size is None:
+            lengths = np.frombuffer(self.value_lengths, dtype=np.uint32)
+            values, value_lengths = _gather(values, lengths, order), lengths[order]
+        self.value_lengths = array("I")
+        # As UTF-8, which keeps the order of the texts.
+        texts = [text.encode("utf-8") if self.as_text else text for text, _ in ordered]
+        return _Run(self.value_size, texts, counts, docs, weights, values, value_lengths)
+
+
+def _gather(data: np.ndarray, lengths: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The variable-length values in `data` (`lengths` each, end to end)
+    rearranged in `order`, through an index of every byte: 65,536 values
+    at a time, which bounds the index to a few MB."""
+    ends = np.cumsum(lengths, dtype=np.int64)
+    starts = ends - lengths
+    parts = []
+    for low in range(0, len(order), 1 << 16):
+        chosen = order[low : low + (1 << 16)]
+        sizes = lengths[chosen].astype(np.int64)
+        placed = np.cumsum(sizes) - sizes
+        index = np.repeat(starts[chosen] - placed, sizes) + np.arange(int(sizes.sum()))
+        parts.append(data[index])
+    return np.concatenate(parts) if parts else data[:0]
+
+
+class _Cursor:
+    """An array read from the front, a slice at a time: held in memory, or
+    read from a file in chunks (a run is read once, in order)."""
+
+    CHUNK = 1 << 18
+    #: Terms are read this many at a time (as Python bytes, ~60 bytes each).
+    TERMS = 1 << 14
+
+    def __init__(self, dtype, data: np.ndarray | None = None, path: Path | None = None):
+        self.dtype = np.dtype(dtype)
+        self.buffer = data if data is not None else np.zeros(0, self.dtype)
+        self.position = 0
+        self.handle = open(path, "rb") if path is not None else None  # noqa: SIM115
+
+    def take(self, count: int) -> np.ndarray:
+        end = self.position + count
+        if end > len(self.buffer):
+            rest = self.buffer[self.position :]
+            wanted = max(count - len(rest), self.CHUNK) * self.dtype.itemsize
+            more = np.frombuffer(self.handle.read(wanted), self.dtype) if self.handle else ()
+            if len(rest) + len(more) < count:
+                raise ValueError("a sorted run ends before its terms do")
+            self.buffer, self.position, end = np.concatenate([rest, more]), 0, count
+        found = self.buffer[self.position : end]
+        self.position = end
+        return found
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+#: A run's arrays, each in its own file: (name, type).
+_RUN_ARRAYS = (
+    ("counts", np.uint32),
+    ("docs", np.uint32),
+    ("weights", np.float32),
+    ("values", np.uint8),
+    ("value_lengths", np.uint32),
+    ("text_lengths", np.uint32),
+    ("texts", np.uint8),
+)
+
+
+class _Run:
+    """One field's postings over a range of documents, sorted by term (UTF-8
+    bytes): how many postings each term has, then the postings' documents,
+    weights and values in term order. Held in memory until `save` moves it
+    to files; read back once, in order, with `terms` and `take`."""
+
+    def __init__(self, value_size, texts, counts, docs, weights, values, value_lengths):
+        self.value_size = value_size
+        self.size = len(texts)
+        self._texts = texts
+        self._arrays = {
+            "counts": counts,
+            "docs": docs,
+            "weights": weights,
+            "values": values,
+            "value_lengths": value_lengths,
+        }
+        self._folder: Path | None = None
+        self._cursors: dict[str, _Cursor] = {}
+
+    def save(self, folder: Path) -> None:
+        """Write the run to files in `folder` (a new one) and free its memory."""
+        folder.mkdir()
+        texts = self._texts
+        self._arrays["text_lengths"] = np.fromiter(map(len, texts), np.uint32, len(texts))
+        self._arrays["texts"] = np.frombuffer(b"".join(texts), np.uint8)
+        for name, _ in _RUN_ARRAYS:
+            if self._arrays[name] is not None:
+                self._arrays[name].tofile(folder / name)
+        self._texts, self._arrays, self._folder = None, {}, folder
+
+    def _cursor(self, name: str) -> _Cursor:
+        cursor = self._cursors.get(name)
+        if cursor is None:
+            dtype = dict(_RUN_ARRAYS)[name]
+            if self._folder is None:
+                cursor = _Cursor(dtype, data=self._arrays.pop(name))
+            else:
+                cursor = _Cursor(dtype, path=self._folder / name)
+            self._cursors[name] = cursor
+        return cursor
+
+    def terms(self):
+        """(text, number of postings) of each term, in order."""
+        counts = self._cursor("counts")
+        if self._folder is None:
+            yield from zip(self._texts, counts.take(self.size).tolist(), strict=True)
+            return
+        lengths, texts = self._cursor("text_lengths"), self._cursor("texts")
+        for low in range(0, self.size, _Cursor.TERMS):
+            number = min(_Cursor.TERMS, self.size - low)
+            sizes = lengths.take(number)
+            blob = texts.take(int(sizes.sum())).tobytes()
+            ends = np.cumsum(sizes, dtype=np.int64).tolist()
+            starts = [0, *ends[:-1]]
+            chunk = [blob[a:b] for a, b in zip(starts, ends, strict=True)]
+            yield from zip(chunk, counts.take(number).tolist(), strict=True)
+
+    def take(self, count: int):
+        """The next `count` postings: (documents, weights, values), values as
+        bytes (fixed size), a list of bytes (variable size) or None."""
+        docs, weights = self._cursor("docs").take(count), self._cursor("weights").take(count)
+        if self.value_size == 0:
+            return docs, weights, None
+        if self.value_size:
+            return docs, weights, self._cursor("values").take(count * self.value_size).tobytes()
+        sizes = self._cursor("value_lengths").take(count)
+        data = self._cursor("values").take(int(sizes.sum())).tobytes()
+        ends = np.cumsum(sizes, dtype=np.int64).tolist()
+        starts = [0, *ends[:-1]]
+        return docs, weights, [data[a:b] for a, b in zip(starts, ends, strict=True)]
+
+    def close(self) -> None:
+        for cursor in self._cursors.values():
+            cursor.close()
+
+
+def _merged(runs: list[_Run]):
+    """(term, [(run, number of postings)]) of every term of the runs, in order;
+    a term's runs in the order they were written (that is, in document order)."""
+    if len(runs) == 1:
+        run = runs[0]
+        for text, count in run.terms():
+            yield text, [(run, count)]
+        return
+
+    def numbered(number: int, run: _Run):
+        for text, count in run.terms():
+            yield text, number, count
+
+    streams = [numbered(number, run) for number, run in enumerate(runs)]
+    for text, group in groupby(heapq.merge(*streams), key=itemgetter(0)):
+        yield text, [(runs[number], count) for _, number, count in group]
+
+
+def _taken(parts, value_size):
+    """The postings of one term gathered from its runs: (documents, weights, values)."""
+    if len(parts) == 1:
+        run, count = parts[0]
+        return run.take(count)
+    taken = [run.take(count) for run, count in parts]
+    docs = np.concatenate([t[0] for t in taken])
+    weights = np.concatenate([t[1] for t in taken])
+    if value_size == 0:
+        values = None
+    elif value_size:
+        values = b"".join(t[2] for t in taken)
+    else:
+        values = [value for t in taken for value in t[2]]
+    return docs, weights, values
 
 
 def _compress(data: bytes) -> tuple[int, bytes]:
@@ -211,7 +427,9 @@ def read_postings(postfile, info: W3TermInfo, value_size: int | None, values: bo
 class BulkSegmentWriter(SegmentWriter):
     """A segment writer whose postings are sorted and written in bulk."""
 
-    def __init__(self, ix, **kwargs):
+    def __init__(self, ix, run_postings: int | None = None, **kwargs):
+        """`run_postings`: sort and set aside the postings held whenever there
+        are this many (None: sort them all when the segment is finalised)."""
         super().__init__(ix, **kwargs)
         if self.codec._inlinelimit > 1 or self.codec._blocklimit != BLOCK:
             raise ValueError("the bulk writer writes Whoosh's default W3 codec only")
@@ -220,6 +438,9 @@ class BulkSegmentWriter(SegmentWriter):
                 raise ValueError(f"field {name!r}: vectors and spelling are not supported")
         self._postings: dict[str, _FieldPostings] = {}
         self._lengths: dict[str, array] = {}
+        self.run_postings = run_postings
+        self._runs: dict[str, list[_Run]] = {}
+        self._run_folder: Path | None = None
 
     def postings(self) -> int:
         """Postings held so far, to decide when a segment is big enough."""
@@ -264,6 +485,33 @@ class BulkSegmentWriter(SegmentWriter):
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
+        if self.run_postings and self.postings() >= self.run_postings:
+            self._save_run()
+
+    def _save_run(self) -> None:
+        """Sort the postings held and move them to files."""
+        if self._run_folder is None:
+            self._run_folder = Path(tempfile.mkdtemp(prefix=".runs-", dir=self.storage.folder))
+        for name, postings in self._postings.items():
+            runs = self._runs.setdefault(name, [])
+            run = postings.sorted_run()
+            run.save(self._run_folder / f"{name}.{len(runs)}")
+            runs.append(run)
+
+    def _remove_runs(self) -> None:
+        for runs in self._runs.values():
+            for run in runs:
+                run.close()
+        self._runs = {}
+        if self._run_folder is not None:
+            shutil.rmtree(self._run_folder, ignore_errors=True)
+            self._run_folder = None
+
+    def cancel(self):
+        try:
+            super().cancel()
+        finally:
+            self._remove_runs()
 
     def add_reader(self, reader):
         raise NotImplementedError("a bulk segment writer only writes new documents")
@@ -271,76 +519,50 @@ class BulkSegmentWriter(SegmentWriter):
     def _flush_segment(self):
         self.perdocwriter.close()
         writer = self.fieldwriter
-        for name in sorted(self._postings):
-            self._write_field(writer, name)
+        try:
+            for name in sorted(self._postings.keys() | self._runs.keys()):
+                self._write_field(writer, name)
+        finally:
+            self._remove_runs()
         writer.close()
 
     def _write_field(self, writer, name: str) -> None:
-        # Arrays are dropped as soon as they have been used: this is the
-        # moment a worker's memory peaks.
-        postings = self._postings.pop(name)
+        # A field's postings are dropped as soon as they have been written:
+        # this is the moment a worker's memory peaks.
+        runs = self._runs.pop(name, [])
+        postings = self._postings.pop(name, None)
+        if postings is not None and (len(postings) or not runs):
+            runs.append(postings.sorted_run())
+        del postings
         field = self.schema[name]
         writer.start_field(name, field)
-        ordered = sorted(postings.vocabulary.items())
-        postings.vocabulary = None
-        postings_as_text = postings.as_text
-        rank = np.empty(len(ordered), dtype=np.uint32)
-        rank[[number for _, number in ordered]] = np.arange(len(ordered), dtype=np.uint32)
-        terms = rank[np.frombuffer(postings.terms, dtype=np.uint32)]
-        postings.terms = None
-        ends = np.cumsum(np.bincount(terms, minlength=len(ordered))).tolist()
-        # Documents were added in order, so a stable sort on the term alone
-        # leaves each term's postings in document order.
-        order = np.argsort(terms, kind="stable")
-        del terms
-        counts = np.frombuffer(postings.counts, dtype=np.uint32)
-        docs = np.repeat(np.frombuffer(postings.documents, dtype=np.uint32), counts)[order]
-        weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
-        postings.weights = None
-        values = _sorted_values(postings, order)
-        del postings, order
+        value_size = runs[0].value_size
         lengths = np.zeros(self.docnum, dtype=np.uint32)
         known = np.frombuffer(self._lengths.get(name, array("I")), dtype=np.uint32)
         lengths[: len(known)] = known
         fieldid = pack_ushort(writer._fieldid)
         add_term = writer._tindex.add
-        start = 0
-        for (text, _), end in zip(ordered, ends, strict=True):
+        for text, parts in _merged(runs):
+            docs, weights, values = _taken(parts, value_size)
             # Lists a term at a time: Python objects for a whole field would
             # take several times the memory of its arrays.
-            term_docs = docs[start:end]
             info = _write_postings(
                 writer._postfile,
-                term_docs.tolist(),
-                weights[start:end].tolist(),
-                lengths[term_docs].tolist(),
-                lambda low, high, start=start: values(start + low, start + high),
+                docs.tolist(),
+                weights.tolist(),
+                lengths[docs].tolist(),
+                _block_values(values, value_size),
             )
-            if postings_as_text:
-                text = text.encode("utf-8")
             add_term(fieldid + text, info.to_bytes())
-            start = end
+        for run in runs:
+            run.close()
         writer.finish_field()
 
 
-def _sorted_values(postings: _FieldPostings, order: np.ndarray):
-    """A function (low, high) -> the block's values as Whoosh minifies them.
-
-    The values are taken out of `postings`."""
-    size = postings.value_size
-    if size == 0:
+def _block_values(values, value_size):
+    """A function (low, high) -> a block's values as Whoosh minifies them."""
+    if value_size == 0:
         return lambda low, high: None
-    if size is not None:
-        data = np.frombuffer(postings.values, dtype=np.uint8).reshape(-1, size)[order].tobytes()
-        postings.values = None
-        return lambda low, high: data[low * size : high * size]
-    data = bytes(postings.values)
-    postings.values = None
-    lengths = np.frombuffer(postings.value_lengths, dtype=np.uint32)
-    dtype = np.uint32 if len(data) < 2**32 else np.int64
-    ends = np.cumsum(lengths, dtype=dtype)[order]
-    starts = ends - lengths[order]
-    postings.value_lengths = None
-    return lambda low, high: tuple(
-        data[a:b] for a, b in zip(starts[low:high].tolist(), ends[low:high].tolist(), strict=True)
-    )
+    if value_size:
+        return lambda low, high: values[low * value_size : high * value_size]
+    return lambda low, high: tuple(values[low:high])
