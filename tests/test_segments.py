@@ -6,9 +6,10 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, NUMERIC, Schema
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.reading import SegmentReader
 
 from archive import engine
@@ -165,6 +166,26 @@ def test_a_cancelled_segment_leaves_no_runs(generated_fields, tmp_path):
     assert list(tmp_path.glob(".runs-*/*"))
     writer.cancel()
     assert not list(tmp_path.glob(".runs-*"))
+
+
+def test_postings_within_some_documents_decode_only_their_blocks(tmp_path):
+    schema = Schema(text=TEXT(phrase=True))
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    writer = BulkSegmentWriter(ix, _lk=False, compound=False)
+    for n in range(3 * BLOCK + 5):
+        writer.add_document(text=f"common {'rare' if n in (3, 2 * BLOCK + 9) else 'word'} common")
+    segment = writer._finalize_segment()
+    with SegmentReader(ix.storage, schema, segment) as reader:
+        ids, weights, values = engine.postings(reader, "text", "common", values=True)
+        within = np.array([3, 2 * BLOCK + 9])
+        part_ids, part_weights, part_values = engine.postings(
+            reader, "text", "common", values=True, within=within
+        )
+    # The first and third of four blocks hold those documents.
+    kept = [*range(BLOCK), *range(2 * BLOCK, 3 * BLOCK)]
+    assert part_ids.tolist() == ids[kept].tolist() == kept
+    assert part_weights.tolist() == weights[kept].tolist()
+    assert part_values == [values[i] for i in kept]
 
 
 def test_bulk_writer_refuses_what_it_cannot_write(tmp_path):

@@ -345,7 +345,12 @@ def prefix_ids(reader, fieldname: str, prefix: str) -> np.ndarray:
         parts = [postings(reader, fieldname, t)[0] for t in reader.expand_prefix(fieldname, prefix)]
     if not parts:
         return np.empty(0, dtype=np.int64)
-    return np.unique(np.concatenate(parts))
+    # Marked in a table of the segment's documents: cheaper than sorting
+    # when the words together cover much of the segment.
+    seen = np.zeros(reader.doc_count_all(), dtype=bool)
+    for part in parts:
+        seen[part] = True
+    return np.flatnonzero(seen)
 
 
 class Evaluator:
@@ -383,17 +388,24 @@ class Evaluator:
         field = query.fieldname
         if not isinstance(self.top.schema[field].format, VarintPositions):
             return self.fallback(query)  # an index written before positions were varints
-        terms = []
-        for word in query.words:
-            found = postings(self.reader, field, word, values=True)
+        # The rarest word first: each next word's blocks are decoded only
+        # where they can hold a document the words before have in common.
+        words = list(query.words)
+        rarest_first = sorted(
+            range(len(words)), key=lambda k: self.reader.doc_frequency(field, words[k])
+        )
+        read: dict[int, tuple] = {}
+        common = None
+        for k in rarest_first:
+            found = postings(self.reader, field, words[k], values=True, within=common)
             if found is None:
                 return Matches.empty()
-            terms.append((word, *found))
-        common = terms[0][1]
-        for _, ids, _, _ in terms[1:]:
-            common = np.intersect1d(common, ids, assume_unique=True)
+            read[k] = (words[k], *found)
+            ids = found[0]
+            common = ids if common is None else np.intersect1d(common, ids, assume_unique=True)
             if not len(common):
                 return Matches.empty()
+        terms = [read[k] for k in range(len(words))]
         common = common[self.data.live[common]]
         where = [np.searchsorted(ids, common) for _, ids, _, _ in terms]
         keep = consecutive(
@@ -477,10 +489,11 @@ def consecutive(values: list[list[bytes]]) -> np.ndarray:
     return keep
 
 
-def postings(reader, field: str, text, values: bool = False):
+def postings(reader, field: str, text, values: bool = False, within=None):
     """(document numbers, weights, values or None) of a term in a leaf reader,
     or None if the segment does not have it. Deleted documents are included:
-    callers mask them with `Segment.live`.
+    callers mask them with `Segment.live`. With `within` (sorted document
+    numbers) the result may leave out postings of other documents.
 
     Whoosh's matcher reads a block through a dozen Python calls (a second
     lookup, a matcher, a header, the data, a generator undoing the deltas),
@@ -499,7 +512,7 @@ def postings(reader, field: str, text, values: bool = False):
     if info.is_inlined():  # not written by Whoosh's default codec, nor by ours
         return _by_matcher(reader, field, btext, values)
     size = reader.schema[field].format.fixed_value_size()
-    return read_postings(terms._postfile, info, size, values)
+    return read_postings(terms._postfile, info, size, values, within)
 
 
 def _by_matcher(reader, field: str, btext: bytes, values: bool):
@@ -545,17 +558,18 @@ def match(searcher, query) -> list[tuple[Segment, int, Matches]]:
 
 
 def facet_values(data: Segment, facet: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(document numbers, value codes, code -> value) of a facet in a segment."""
-    if facet == "year":
-        docs = np.arange(data.size)
-        years = data.dates // 10000
-        table, codes = np.unique(years, return_inverse=True)
-        return docs, codes, [str(int(y)) for y in table]
-    if facet == "month":
-        docs = np.arange(data.size)
-        months = data.dates // 100
-        table, codes = np.unique(months, return_inverse=True)
-        return docs, codes, [f"{int(m) // 100:04d}-{int(m) % 100:02d}" for m in table]
+    """(document numbers, value codes, code -> value) of a facet in a segment.
+
+    Years and months are derived from the dates once per segment."""
+    if facet in ("year", "month") and facet not in data.pairs:
+        keys = data.dates // (10000 if facet == "year" else 100)
+        table, codes = np.unique(keys, return_inverse=True)
+        if facet == "year":
+            labels = [str(int(y)) for y in table]
+        else:
+            labels = [f"{int(m) // 100:04d}-{int(m) % 100:02d}" for m in table]
+        data.values[facet] = labels  # the table first: a reader of `pairs` finds it
+        data.pairs[facet] = (np.arange(data.size), codes.ravel())
     docs, codes = data.pairs[facet]
     return docs, codes, data.values[facet]
 
@@ -576,6 +590,8 @@ def count(data: Segment, facet: str, mask: np.ndarray, counts: dict[str, int]) -
     if not len(docs):
         return
     tally = np.bincount(codes[mask[docs]], minlength=len(table))
-    for code in np.flatnonzero(tally):
+    present = np.flatnonzero(tally)
+    get = counts.get
+    for code, number in zip(present.tolist(), tally[present].tolist(), strict=True):
         value = table[code]
-        counts[value] = counts.get(value, 0) + int(tally[code])
+        counts[value] = get(value, 0) + number

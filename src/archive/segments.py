@@ -32,6 +32,7 @@ import struct
 import tempfile
 import zlib
 from array import array
+from bisect import bisect_right
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -379,11 +380,15 @@ def _write_postings(postfile, docs, weights, lengths, values):
     return info
 
 
-def read_postings(postfile, info: W3TermInfo, value_size: int | None, values: bool):
+def read_postings(postfile, info: W3TermInfo, value_size: int | None, values: bool, within=None):
     """(document numbers, weights, values or None) of a term stored in blocks
     (not inlined), as `_write_postings` or Whoosh's writer lays them out.
 
-    `value_size` is the format's fixed value size (None: variable).
+    `value_size` is the format's fixed value size (None: variable). With
+    `within` (sorted document numbers), only the blocks whose range holds
+    one of them are decoded: the result is then a part of the postings that
+    includes every posting of those documents. A block's header gives its
+    last document without the block being decompressed.
     """
     offset, length = info.extent()
     if isinstance(length, tuple):  # Whoosh's `from_bytes` leaves it unpacked
@@ -394,12 +399,22 @@ def read_postings(postfile, info: W3TermInfo, value_size: int | None, values: bo
     stream = io.BytesIO(data)
     position = 4
     id_parts, weight_parts, value_parts = [], [], []
+    wanted = None if within is None else within.tolist()
+    after = -1  # the last document of the block before
     while True:
         blocklength = _BLOCK_LENGTH.unpack_from(data, position)[0]
         position += 4
         end = position + abs(blocklength)
         stream.seek(position)
-        count, _, _, level, _, _ = load(stream)  # nosec B301
+        count, last, _, level, _, _ = load(stream)  # nosec B301
+        if wanted is not None:
+            skip = bisect_right(wanted, after) == bisect_right(wanted, last)
+            after = last
+            if skip:
+                if blocklength < 0:
+                    break
+                position = end
+                continue
         block = data[stream.tell() : end]
         deltas, weights, found = loads(zlib.decompress(block) if level else block)  # nosec B301
         id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
@@ -419,6 +434,8 @@ def read_postings(postfile, info: W3TermInfo, value_size: int | None, values: bo
             break
         position = end
     found = value_parts if values else None
+    if not id_parts:
+        return np.zeros(0, np.int64), np.zeros(0), found
     if len(id_parts) == 1:
         return id_parts[0], weight_parts[0], found
     return np.concatenate(id_parts), np.concatenate(weight_parts), found
