@@ -12,9 +12,10 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.reading import SegmentReader
 
-from archive import engine
+from archive import engine, positions
 from archive.corpus import Corpus
 from archive.indexing import _scan, _Writer, part_of
+from archive.positions import PositionsFile
 from archive.schema import build_schema, document_to_fields
 from archive.segments import BLOCK, COMPRESSION, BulkSegmentWriter
 from benchmarks.generate import generate
@@ -97,7 +98,8 @@ def test_bulk_segment_reads_back_as_whooshs_does(generated_fields, tmp_path):
     theirs, their_postings = _write_segment(tmp_path / "whoosh", _Writer, schema, generated_fields)
     # Short blocks are left uncompressed, so the postings (and the offsets in
     # the terms file) differ; the columns are the same bytes.
-    assert {k: v for k, v in ours.items() if k not in (".pst", ".trm")} == {
+    # Ours also repeats its frequent phrase words in a positions file.
+    assert {k: v for k, v in ours.items() if k not in (".pst", ".trm", ".positions")} == {
         k: v for k, v in theirs.items() if k not in (".pst", ".trm")
     }
     assert len(ours[".pst"]) < len(theirs[".pst"])
@@ -132,9 +134,9 @@ def test_bulk_segment_is_byte_identical_to_whooshs_with_its_compression(
     schema = build_schema()
     ours, _ = _write_segment(tmp_path / "bulk", BulkSegmentWriter, schema, generated_fields)
     theirs, _ = _write_segment(tmp_path / "whoosh", _Writer, schema, generated_fields)
-    assert ours.keys() == theirs.keys()
+    assert ours.keys() - {".positions"} == theirs.keys()
     assert {".trm", ".pst", "._stored.col"} <= set(ours)
-    for name in ours:
+    for name in theirs:
         assert ours[name] == theirs[name], name
 
 
@@ -186,6 +188,50 @@ def test_postings_within_some_documents_decode_only_their_blocks(tmp_path):
     assert part_ids.tolist() == ids[kept].tolist() == kept
     assert part_weights.tolist() == weights[kept].tolist()
     assert part_values == [values[i] for i in kept]
+
+
+def test_the_positions_file_repeats_what_the_blocks_of_frequent_words_hold(
+    generated_fields, tmp_path
+):
+    schema = build_schema()
+    folder = tmp_path / "segment"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema)
+    writer = BulkSegmentWriter(ix, _lk=False, compound=False)
+    for fields in generated_fields:
+        writer.add_document(**fields)
+    segment = writer._finalize_segment()
+    assert not list(folder.glob(".*"))  # no temporary parts left
+    frequent = PositionsFile(folder / f"{segment.segment_id()}{positions.SUFFIX}")
+    found = 0
+    with SegmentReader(ix.storage, schema, segment) as reader:
+        for text in reader.lexicon("exact"):
+            info = reader.term_info("exact", text)
+            term = frequent.find(info.extent()[0])
+            if info.doc_frequency() < positions.FREQUENT:
+                assert term is None
+                continue
+            found += 1
+            ids, weights, values = engine.postings(reader, "exact", text, values=True)
+            everything = np.arange(len(ids))
+            blocks = engine.BlockPostings(ids, weights, values)
+            fast = frequent.postings(term)
+            assert fast.ids.tolist() == ids.tolist()
+            assert fast.weights(everything).tolist() == weights.tolist()
+            for a, b in zip(fast.positions(everything), blocks.positions(everything), strict=True):
+                assert a.tolist() == b.tolist()
+    assert found == len(frequent.keys) > 10
+
+
+def test_a_damaged_positions_file_is_not_used(tmp_path):
+    path = tmp_path / f"MAIN_x{positions.SUFFIX}"
+    writer = positions.PositionsWriter(path)
+    writer.add(100, np.arange(3, dtype=np.uint32), [b"\0\0\0\1\x05"] * 3)
+    writer.close()
+    assert PositionsFile(path).postings(0).weights().tolist() == [1.0, 1.0, 1.0]
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(ValueError, match="expected"):
+        PositionsFile(path)
 
 
 def test_bulk_writer_refuses_what_it_cannot_write(tmp_path):

@@ -40,6 +40,8 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from .positions import FREQUENT, FrequentPostings, PositionsFile, PositionsWriter
+from .positions import SUFFIX as POSITIONS_SUFFIX
 from .schema import COLUMN_FIELDS, VarintPositions
 from .segments import read_postings
 
@@ -68,6 +70,8 @@ class Segment:
     values: dict[str, list[str]]
     # (field, first letter) -> that field's terms starting with it (filled lazily)
     lexicon: dict[tuple[str, str], list[str]] = dataclasses.field(default_factory=dict)
+    # the segment's positions file (`positions`): None until looked for, False if none
+    frequent: PositionsFile | bool | None = None
 
 
 _segments: dict[tuple[str, str], Segment] = {}
@@ -121,7 +125,46 @@ def save_arrays(reader) -> None:
             continue
         path = _arrays_path(segment_key(leaf))
         if path and not path.exists():
+            _save_positions(
+                leaf, path.with_name(f"{leaf.segment().segment_id()}{POSITIONS_SUFFIX}")
+            )
             _save_arrays(path, _segment_arrays(leaf, leaf.doc_count_all()))
+
+
+def _save_positions(reader, path: Path) -> None:
+    """Write the positions file of a segment Whoosh's writer wrote (an update
+    or a merge), from its blocks; a rebuilt segment has one already."""
+    terms = getattr(reader, "_terms", None)
+    fields = [
+        name
+        for name, field in reader.schema.items()
+        if isinstance(field.format, VarintPositions) and name in reader.indexed_field_names()
+    ]
+    if path.exists() or not isinstance(terms, W3TermsReader) or len(fields) != 1:
+        return
+    writer = PositionsWriter(path)
+    try:
+        for (name, _), info in terms.items_from(fields[0], b""):
+            if name != fields[0]:
+                break
+            if info.doc_frequency() >= FREQUENT and not info.is_inlined():
+                ids, _, values = read_postings(terms._postfile, info, None, True)
+                writer.add(info.extent()[0], ids, values)
+        writer.close()
+    except OSError:  # an index folder that cannot be written is only slower
+        writer.cancel()
+
+
+def frequent_postings(data: Segment) -> PositionsFile | None:
+    """The segment's positions file, opened once; None if it has none (or a damaged one)."""
+    if data.frequent is None:
+        folder, name = data.key
+        found = False
+        if folder:
+            with contextlib.suppress(OSError, ValueError):
+                found = PositionsFile(Path(folder) / f"{name}{POSITIONS_SUFFIX}")
+        data.frequent = found
+    return data.frequent or None
 
 
 def _arrays_path(key: tuple[str, str]) -> Path | None:
@@ -327,17 +370,24 @@ class PrefixSet(wq.Query):
         return ListMatcher(ids.tolist(), all_weights=self.boost)
 
 
-def prefix_ids(reader, fieldname: str, prefix: str) -> np.ndarray:
-    """Sorted document numbers of a segment having any `fieldname` word starting with `prefix`."""
+def prefix_ids(reader, fieldname: str, prefix: str, data: Segment | None = None) -> np.ndarray:
+    """Sorted document numbers of a segment having any `fieldname` word starting
+    with `prefix` (its frequent words read from the positions file, if `data` has one)."""
     terms = getattr(reader, "_terms", None)
     if isinstance(terms, W3TermsReader):
+        frequent = frequent_postings(data) if data is not None else None
         # Each term's information as the lexicon gives it: no second lookup.
         start = prefix.encode("utf-8")
         parts = []
         for (name, text), info in terms.items_from(fieldname, start):
             if name != fieldname or not text.startswith(start):
                 break
-            if info.is_inlined():
+            term = None
+            if frequent is not None and info.doc_frequency() >= FREQUENT:
+                term = frequent.find(info.extent()[0])
+            if term is not None:
+                parts.append(frequent.ids_of(term))
+            elif info.is_inlined():
                 parts.append(_by_matcher(reader, name, text, False)[0])
             else:
                 parts.append(read_postings(terms._postfile, info, None, False)[0])
@@ -376,7 +426,7 @@ class Evaluator:
         if type(query) is wq.Phrase and query.slop == 1 and len(query.words) > 1:
             return self.phrase(query)
         if type(query) is PrefixSet:
-            ids = prefix_ids(self.reader, query.fieldname, query.prefix)
+            ids = prefix_ids(self.reader, query.fieldname, query.prefix, self.data)
             ids = ids[self.data.live[ids]]
             return Matches(ids, np.full(len(ids), float(query.boost)))
         return self.fallback(query)
@@ -394,27 +444,27 @@ class Evaluator:
         rarest_first = sorted(
             range(len(words)), key=lambda k: self.reader.doc_frequency(field, words[k])
         )
-        read: dict[int, tuple] = {}
+        read: dict[int, FrequentPostings | BlockPostings] = {}
         common = None
         for k in rarest_first:
-            found = postings(self.reader, field, words[k], values=True, within=common)
+            found = phrase_postings(self.reader, self.data, field, words[k], within=common)
             if found is None:
                 return Matches.empty()
-            read[k] = (words[k], *found)
-            ids = found[0]
+            read[k] = found
+            ids = found.ids
             common = ids if common is None else np.intersect1d(common, ids, assume_unique=True)
             if not len(common):
                 return Matches.empty()
         terms = [read[k] for k in range(len(words))]
         common = common[self.data.live[common]]
-        where = [np.searchsorted(ids, common) for _, ids, _, _ in terms]
+        where = [np.searchsorted(term.ids, common) for term in terms]
         keep = consecutive(
-            [[t[3][i] for i in index] for t, index in zip(terms, where, strict=True)]
+            [term.positions(index) for term, index in zip(terms, where, strict=True)]
         )
         found = common[keep]
         scores = np.zeros(len(found))
-        for (word, _ids, weights, _), index in zip(terms, where, strict=True):
-            part = self.score(field, word, found, weights[index[keep]])
+        for word, term, index in zip(words, terms, where, strict=True):
+            part = self.score(field, word, found, term.weights(index[keep]))
             scores = scores + part
         if query.boost != 1.0:
             scores = scores * query.boost
@@ -461,29 +511,56 @@ class Evaluator:
         )
 
 
-def consecutive(values: list[list[bytes]]) -> np.ndarray:
+class BlockPostings:
+    """A term's postings read from its W3 blocks, with their values."""
+
+    def __init__(self, ids: np.ndarray, weights: np.ndarray, values: list[bytes]):
+        self.ids, self._weights, self._values = ids, weights, values
+
+    def weights(self, index: np.ndarray) -> np.ndarray:
+        return self._weights[index]
+
+    def positions(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return VarintPositions.decode_all([self._values[i] for i in index.tolist()])
+
+
+def phrase_postings(reader, data: Segment, field: str, text: str, within=None):
+    """A phrase word's postings in a segment (None if it has none there): from
+    the segment's positions file if the word is in it, else from its blocks
+    (only those that can hold a document of `within`, if given)."""
+    frequent = frequent_postings(data)
+    if frequent is not None:
+        info = _term_info(reader, field, text)
+        if info is None:
+            return None
+        term = None if info.is_inlined() else frequent.find(info.extent()[0])
+        if term is not None:
+            return frequent.postings(term)
+    found = postings(reader, field, text, values=True, within=within)
+    return None if found is None else BlockPostings(*found)
+
+
+def consecutive(words: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """Which candidates have the words at consecutive positions.
 
-    `values[k][n]` is word k's posting value in candidate n. Each position p of
-    word k becomes the key (n, p - k); a candidate is kept when some key is
-    shared by every word.
+    `words[k]` is word k's positions in every candidate, end to end, and how
+    many each candidate has. Each position p of word k becomes the key
+    (n, p - k); a candidate is kept when some key is shared by every word.
     """
-    size = len(values[0])
+    size = len(words[0][1])
     if not size:
         return np.zeros(0, dtype=bool)
     span = 1 << 36  # more than any position plus the number of words
     shared = None
-    for k, column in enumerate(values):
-        found, counts = VarintPositions.decode_all(column)
+    for k, (found, counts) in enumerate(words):
         # Sorted already: by candidate, then by position within it.
-        keys = np.repeat(np.arange(size, dtype=np.int64) * span, counts) + found + (len(values) - k)
-        if shared is None:
+        keys = np.repeat(np.arange(size, dtype=np.int64) * span, counts) + found + (len(words) - k)
+        if shared is None or not len(keys):
             shared = keys
-        elif len(keys):
-            at = np.minimum(np.searchsorted(keys, shared), len(keys) - 1)
-            shared = shared[keys[at] == shared]
-        else:
-            shared = keys
+        else:  # the keys in both: the shorter list looked up in the longer
+            short, long = (keys, shared) if len(keys) < len(shared) else (shared, keys)
+            at = np.minimum(np.searchsorted(long, short), len(long) - 1)
+            shared = short[long[at] == short]
     keep = np.zeros(size, dtype=bool)
     keep[shared // span] = True
     return keep
@@ -505,14 +582,22 @@ def postings(reader, field: str, text, values: bool = False, within=None):
     terms = getattr(reader, "_terms", None)
     if not isinstance(terms, W3TermsReader):
         return _by_matcher(reader, field, btext, values)
-    try:
-        info = terms.term_info(field, btext)
-    except TermNotFound:
+    info = _term_info(reader, field, btext)
+    if info is None:
         return None
     if info.is_inlined():  # not written by Whoosh's default codec, nor by ours
         return _by_matcher(reader, field, btext, values)
     size = reader.schema[field].format.fixed_value_size()
     return read_postings(terms._postfile, info, size, values, within)
+
+
+def _term_info(reader, field: str, text):
+    """A term's information in a leaf reader with W3 terms, or None if it is absent."""
+    btext = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        return reader._terms.term_info(field, btext)
+    except TermNotFound:
+        return None
 
 
 def _by_matcher(reader, field: str, btext: bytes, values: bool):

@@ -12,6 +12,11 @@ Layout of ``index/``::
         restricted/    Whoosh index of restricted documents, searched together
                        with public/ for archivists
 
+Beside each Whoosh segment (``MAIN_<id>.*``) the indexer keeps two files that
+only repeat what the segment holds, for speed, and go with it:
+``.arrays.npz`` (dates and facet values, see `engine`) and ``.positions``
+(the phrase field's frequent words, see `positions`).
+
 `update` follows the corpus incrementally (content hashes tell new, changed
 and deleted files); `rebuild` builds a new generation and switches CURRENT
 only once it is complete.

@@ -86,11 +86,16 @@ class VarintPositions(Positions):
     @staticmethod
     def decode_all(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """The positions of many posting values, concatenated, and how many each holds."""
-        size = len(values)
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+        return VarintPositions.decode_joined(np.frombuffer(b"".join(values), np.uint8), lengths)
+
+    @staticmethod
+    def decode_joined(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`decode_all` of values given end to end in `data`, `lengths` bytes each."""
+        size = len(lengths)
         if not size:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        lengths = np.fromiter(map(len, values), dtype=np.int64, count=size)
-        data = np.frombuffer(b"".join(values), dtype=np.uint8)
+        lengths = lengths.astype(np.int64)
         starts = np.cumsum(lengths) - lengths
         header = data[starts[:, None] + np.arange(_INT_SIZE)].astype(np.int64)
         counts = (header[:, 0] << 24) | (header[:, 1] << 16) | (header[:, 2] << 8) | header[:, 3]

@@ -46,7 +46,8 @@ from whoosh.system import emptybytes, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from .schema import TermCounts
+from . import positions
+from .schema import TermCounts, VarintPositions
 
 #: Postings per block and zlib level, as Whoosh's W3 codec writes them.
 _CODEC = W3Codec()
@@ -559,20 +560,34 @@ class BulkSegmentWriter(SegmentWriter):
         lengths[: len(known)] = known
         fieldid = pack_ushort(writer._fieldid)
         add_term = writer._tindex.add
-        for text, parts in _merged(runs):
-            docs, weights, values = _taken(parts, value_size)
-            # Lists a term at a time: Python objects for a whole field would
-            # take several times the memory of its arrays.
-            info = _write_postings(
-                writer._postfile,
-                docs.tolist(),
-                weights.tolist(),
-                lengths[docs].tolist(),
-                _block_values(values, value_size),
-            )
-            add_term(fieldid + text, info.to_bytes())
-        for run in runs:
-            run.close()
+        frequent = None
+        if isinstance(field.format, VarintPositions):
+            name = f"{self.newsegment.segment_id()}{positions.SUFFIX}"
+            frequent = positions.PositionsWriter(Path(self.storage.folder) / name)
+        try:
+            for text, parts in _merged(runs):
+                docs, weights, values = _taken(parts, value_size)
+                # Lists a term at a time: Python objects for a whole field would
+                # take several times the memory of its arrays.
+                info = _write_postings(
+                    writer._postfile,
+                    docs.tolist(),
+                    weights.tolist(),
+                    lengths[docs].tolist(),
+                    _block_values(values, value_size),
+                )
+                add_term(fieldid + text, info.to_bytes())
+                if frequent is not None and len(docs) >= positions.FREQUENT:
+                    frequent.add(info.extent()[0], docs, values)
+            if frequent is not None:
+                frequent.close()
+        except BaseException:
+            if frequent is not None:
+                frequent.cancel()
+            raise
+        finally:
+            for run in runs:
+                run.close()
         writer.finish_field()
 
 

@@ -1,0 +1,210 @@
+"""The postings of a segment's frequent phrase words, in arrays read in place.
+
+Whoosh keeps a word's positions inside its posting blocks: 128 postings
+pickled and compressed together, which a phrase must decompress and
+unpickle whole (about 0.7 µs a posting) before it can look at a single
+position. For words in thousands of documents that was most of a phrase's
+time. A rebuild therefore also writes, beside each segment, the postings of
+its words in at least `FREQUENT` documents of the phrase field, as plain
+arrays: `MAIN_<segment>.positions`, memory-mapped by searchers. The W3
+blocks stay the reference (every other reader uses them); the file only
+repeats what they hold, and a segment without it (written by an
+incremental update or a merge) is read from its blocks.
+
+Layout (little-endian)::
+
+    magic            8 bytes
+    T, P, B          uint64 each: terms, postings, bytes of values
+    keys             uint64[T]   the term's offset in the postings file (.pst),
+                                 which its term info gives: sorted
+    starts           uint64[T+1] the term's first posting
+    value_starts     uint64[T+1] the term's first byte of values
+    ids              uint32[P]   document numbers, per term in order
+    (padding to 8 bytes)
+    lengths          uint32[P]   bytes of each posting's value
+    (padding to 8 bytes)
+    values           uint8[B]    each posting's position deltas as `VarintPositions`
+                                 writes them (without its count), end to end
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+
+SUFFIX = ".positions"
+MAGIC = b"ARCPOS01"
+#: Bytes of the count that starts every `VarintPositions` value.
+_COUNT = 4
+#: Words in at least this many documents of a segment (a full W3 block) are written.
+FREQUENT = 128
+_HEADER = struct.Struct("<8sQQQ")
+
+
+def _padded(size: int) -> int:
+    return -(-size // 8) * 8
+
+
+class PositionsWriter:
+    """Writes a segment's positions file, a term at a time, in term order.
+
+    Postings go to temporary files as they come (a worker holds no more
+    than one term's), and are put together under the final name by `close`.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._parts = [
+            path.with_name(f".{path.name}.{part}") for part in ("ids", "lengths", "values")
+        ]
+        self._files = [open(part, "wb") for part in self._parts]  # noqa: SIM115
+        self.keys: list[int] = []
+        self.starts = [0]
+        self.value_starts = [0]
+
+    def add(self, key: int, docs: np.ndarray, values: list[bytes]) -> None:
+        """A term's postings: its .pst offset, documents and `VarintPositions` values
+        (kept without their 4-byte count, which the deltas give again)."""
+        ids, lengths, data = self._files
+        sizes = np.fromiter(map(len, values), np.int64, len(values))
+        joined = np.frombuffer(b"".join(values), np.uint8)
+        counts = (np.cumsum(sizes) - sizes)[:, None] + np.arange(_COUNT)
+        keep = np.ones(len(joined), dtype=bool)
+        keep[counts.ravel()] = False
+        deltas = joined[keep]
+        docs.astype("<u4").tofile(ids)
+        (sizes - _COUNT).astype("<u4").tofile(lengths)
+        deltas.tofile(data)
+        self.keys.append(key)
+        self.starts.append(self.starts[-1] + len(values))
+        self.value_starts.append(self.value_starts[-1] + len(deltas))
+
+    def close(self) -> None:
+        """Write the file (nothing when no word was frequent) and remove the parts."""
+        try:
+            for handle in self._files:
+                handle.close()
+            if not self.keys:
+                return
+            terms, postings, size = len(self.keys), self.starts[-1], self.value_starts[-1]
+            temporary = self.path.with_name(f".{self.path.name}.tmp")
+            with open(temporary, "wb") as out:
+                out.write(_HEADER.pack(MAGIC, terms, postings, size))
+                np.asarray(self.keys, "<u8").tofile(out)
+                np.asarray(self.starts, "<u8").tofile(out)
+                np.asarray(self.value_starts, "<u8").tofile(out)
+                for part, width in zip(self._parts, (4, 4, 1), strict=True):
+                    with open(part, "rb") as handle:
+                        while chunk := handle.read(1 << 22):
+                            out.write(chunk)
+                    if width == 4:
+                        out.write(b"\0" * (_padded(4 * postings) - 4 * postings))
+            os.replace(temporary, self.path)
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        for handle in self._files:
+            handle.close()
+        for part in [*self._parts, self.path.with_name(f".{self.path.name}.tmp")]:
+            with contextlib.suppress(FileNotFoundError):
+                part.unlink()
+
+
+class PositionsFile:
+    """A positions file, memory-mapped; raises ValueError if it is not whole."""
+
+    def __init__(self, path: Path):
+        data = np.memmap(path, dtype=np.uint8, mode="r")
+        if len(data) < _HEADER.size:
+            raise ValueError(f"{path}: too short")
+        magic, terms, postings, size = _HEADER.unpack(data[: _HEADER.size].tobytes())
+        if magic != MAGIC:
+            raise ValueError(f"{path}: not a positions file")
+        offset = _HEADER.size
+
+        def take(dtype: str, count: int) -> np.ndarray:
+            nonlocal offset
+            found = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+            offset += found.nbytes
+            return found
+
+        expected = _HEADER.size + 8 * (3 * terms + 2) + 2 * _padded(4 * postings) + size
+        if len(data) != expected:
+            raise ValueError(f"{path}: {len(data)} bytes where {expected} were expected")
+        self.keys = take("<u8", terms)
+        self.starts = take("<u8", terms + 1)
+        self.value_starts = take("<u8", terms + 1)
+        self.ids = take("<u4", postings)
+        offset = _padded(offset)
+        self.lengths = take("<u4", postings)
+        offset = _padded(offset)
+        self.values = take("u1", size)
+
+    def find(self, key: int) -> int | None:
+        """The number of the term whose postings start at `key` in .pst, if it is here."""
+        at = int(np.searchsorted(self.keys, key))
+        return at if at < len(self.keys) and int(self.keys[at]) == key else None
+
+    def ids_of(self, term: int) -> np.ndarray:
+        """The document numbers of a term's postings (a view of the file)."""
+        return self.ids[int(self.starts[term]) : int(self.starts[term + 1])]
+
+    def postings(self, term: int) -> FrequentPostings:
+        low, high = int(self.starts[term]), int(self.starts[term + 1])
+        return FrequentPostings(
+            self.ids[low:high].astype(np.int64),
+            self.lengths[low:high],
+            self.values[int(self.value_starts[term]) : int(self.value_starts[term + 1])],
+        )
+
+
+class FrequentPostings:
+    """One term's postings from a positions file."""
+
+    def __init__(self, ids: np.ndarray, lengths: np.ndarray, values: np.ndarray):
+        self.ids = ids
+        self._lengths = lengths.astype(np.int64)
+        self._values = values
+        self._starts = np.cumsum(self._lengths) - self._lengths
+
+    def _gather(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(bytes of the postings at `index` end to end, where each one's ends)."""
+        lengths = self._lengths[index]
+        ends = np.cumsum(lengths)
+        where = np.repeat(self._starts[index] - (ends - lengths), lengths)
+        return self._values[where + np.arange(int(ends[-1]) if len(ends) else 0)], ends
+
+    def weights(self, index=None) -> np.ndarray:
+        """The postings' weights (their number of positions), of all or of `index`."""
+        data, ends = self._gather(np.arange(len(self.ids)) if index is None else index)
+        last = np.flatnonzero(data < 0x80)  # every delta ends with such a byte
+        return np.diff(np.searchsorted(last, ends), prepend=0).astype(np.float64)
+
+    def positions(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions end to end, how many each) of the postings at `index`."""
+        data, ends = self._gather(index)
+        # A byte before the first: no delta reaches back past it.
+        data = np.concatenate([np.zeros(1, np.uint8), data])
+        following = data >= 0x80  # the high bit set: the delta goes on
+        last = np.flatnonzero(~following)[1:]  # each delta's last byte
+        counts = np.diff(np.searchsorted(last, ends + 1), prepend=0)
+        # A delta's groups of 7 bits come lowest first: read back from its last byte.
+        groups = data & 0x7F
+        deltas = groups[last].astype(np.uint32)
+        going = following[last - 1]
+        back = 1
+        while going.any():
+            deltas = np.where(going, (deltas << 7) | groups[last - back], deltas)
+            back += 1
+            going &= following[last - back]
+        running = np.cumsum(deltas, dtype=np.int64)  # each posting's run from zero
+        offsets = np.cumsum(counts) - counts
+        base = np.zeros(len(counts), dtype=np.int64)
+        later = offsets > 0
+        base[later] = running[offsets[later] - 1]
+        return running - np.repeat(base, counts), counts
