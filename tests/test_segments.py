@@ -21,15 +21,20 @@ from archive.segments import BLOCK, COMPRESSION, BulkSegmentWriter
 from benchmarks.generate import generate
 
 
-def _write_segment(folder: Path, writer_class, schema, documents) -> tuple[dict, dict]:
-    """The files of a segment written by `writer_class`, keyed by what follows
-    the segment's (random) id, and what Whoosh reads back from it."""
+def _new_segment(folder: Path, writer_class, schema, documents):
+    """(index, segment) of `documents` written by `writer_class` in a new folder."""
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), schema)
     writer = writer_class(ix, _lk=False, compound=False)
     for fields in documents:
         writer.add_document(**fields)
-    segment = writer._finalize_segment()
+    return ix, writer._finalize_segment()
+
+
+def _write_segment(folder: Path, writer_class, schema, documents) -> tuple[dict, dict]:
+    """The files of a segment written by `writer_class`, keyed by what follows
+    the segment's (random) id, and what Whoosh reads back from it."""
+    ix, segment = _new_segment(folder, writer_class, schema, documents)
     prefix = segment.segment_id()
     files = {
         name.removeprefix(prefix): (folder / name).read_bytes()
@@ -172,11 +177,11 @@ def test_a_cancelled_segment_leaves_no_runs(generated_fields, tmp_path):
 
 def test_postings_within_some_documents_decode_only_their_blocks(tmp_path):
     schema = Schema(text=TEXT(phrase=True))
-    ix = whoosh_index.create_in(str(tmp_path), schema)
-    writer = BulkSegmentWriter(ix, _lk=False, compound=False)
-    for n in range(3 * BLOCK + 5):
-        writer.add_document(text=f"common {'rare' if n in (3, 2 * BLOCK + 9) else 'word'} common")
-    segment = writer._finalize_segment()
+    documents = [
+        {"text": f"common {'rare' if n in (3, 2 * BLOCK + 9) else 'word'} common"}
+        for n in range(3 * BLOCK + 5)
+    ]
+    ix, segment = _new_segment(tmp_path / "segment", BulkSegmentWriter, schema, documents)
     with SegmentReader(ix.storage, schema, segment) as reader:
         ids, weights, values = engine.postings(reader, "text", "common", values=True)
         within = np.array([3, 2 * BLOCK + 9])
@@ -195,12 +200,7 @@ def test_the_positions_file_repeats_what_the_blocks_of_frequent_words_hold(
 ):
     schema = build_schema()
     folder = tmp_path / "segment"
-    folder.mkdir()
-    ix = whoosh_index.create_in(str(folder), schema)
-    writer = BulkSegmentWriter(ix, _lk=False, compound=False)
-    for fields in generated_fields:
-        writer.add_document(**fields)
-    segment = writer._finalize_segment()
+    ix, segment = _new_segment(folder, BulkSegmentWriter, schema, generated_fields)
     assert not list(folder.glob(".*"))  # no temporary parts left
     frequent = PositionsFile(folder / f"{segment.segment_id()}{positions.SUFFIX}")
     found = 0
