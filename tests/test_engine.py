@@ -114,6 +114,30 @@ def test_phrases_and_prefixes_answer_alike_with_or_without_positions_files(gener
             path.write_bytes(data)
 
 
+def test_a_positions_file_that_cannot_be_written_leaves_nothing_behind(
+    generated, tmp_path, monkeypatch
+):
+    from archive import engine, positions
+
+    path = tmp_path / f"MAIN_x{positions.SUFFIX}"
+    with Index(generated).open("public").reader() as reader:
+        leaf = max((leaf for leaf, _ in reader.leaf_readers()), key=lambda r: r.doc_count_all())
+        engine._save_positions(leaf, path)
+        assert path.stat().st_size > 1000  # the segment has frequent words
+        path.unlink()
+
+        def disk_full(*_):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(positions.PositionsWriter, "add", disk_full)
+        engine._save_positions(leaf, path)  # the index is only slower
+        assert not list(tmp_path.iterdir())
+        monkeypatch.setattr(positions.PositionsWriter, "add", lambda *_: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            engine._save_positions(leaf, path)
+        assert not list(tmp_path.iterdir())
+
+
 def test_positions_are_read_back_exactly_one_value_or_thousands_at_once():
     import random
 

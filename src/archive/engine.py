@@ -142,7 +142,10 @@ def _save_positions(reader, path: Path) -> None:
     ]
     if path.exists() or not isinstance(terms, W3TermsReader) or len(fields) != 1:
         return
-    writer = PositionsWriter(path)
+    try:
+        writer = PositionsWriter(path)
+    except OSError:  # an index folder that cannot be written is only slower
+        return
     try:
         for (name, _), info in terms.items_from(fields[0], b""):
             if name != fields[0]:
@@ -151,8 +154,11 @@ def _save_positions(reader, path: Path) -> None:
                 ids, _, values = read_postings(terms._postfile, info, None, True)
                 writer.add(info.extent()[0], ids, values)
         writer.close()
-    except OSError:  # an index folder that cannot be written is only slower
+    except OSError:
         writer.cancel()
+    except BaseException:
+        writer.cancel()  # no parts left behind
+        raise
 
 
 def frequent_postings(data: Segment) -> PositionsFile | None:
@@ -382,9 +388,7 @@ def prefix_ids(reader, fieldname: str, prefix: str, data: Segment | None = None)
         for (name, text), info in terms.items_from(fieldname, start):
             if name != fieldname or not text.startswith(start):
                 break
-            term = None
-            if frequent is not None and info.doc_frequency() >= FREQUENT:
-                term = frequent.find(info.extent()[0])
+            term = frequent.find(info) if frequent is not None else None
             if term is not None:
                 parts.append(frequent.ids_of(term))
             elif info.is_inlined():
@@ -533,7 +537,7 @@ def phrase_postings(reader, data: Segment, field: str, text: str, within=None):
         info = _term_info(reader, field, text)
         if info is None:
             return None
-        term = None if info.is_inlined() else frequent.find(info.extent()[0])
+        term = frequent.find(info)
         if term is not None:
             return frequent.postings(term)
     found = postings(reader, field, text, values=True, within=within)

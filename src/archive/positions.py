@@ -36,10 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .schema import VarintPositions
+
 SUFFIX = ".positions"
 MAGIC = b"ARCPOS01"
-#: Bytes of the count that starts every `VarintPositions` value.
-_COUNT = 4
 #: Words in at least this many documents of a segment (a full W3 block) are written.
 FREQUENT = 128
 _HEADER = struct.Struct("<8sQQQ")
@@ -61,23 +61,24 @@ class PositionsWriter:
         self._parts = [
             path.with_name(f".{path.name}.{part}") for part in ("ids", "lengths", "values")
         ]
-        self._files = [open(part, "wb") for part in self._parts]  # noqa: SIM115
+        self._files = []
+        try:
+            for part in self._parts:
+                self._files.append(open(part, "wb"))  # noqa: SIM115
+        except OSError:
+            self.cancel()
+            raise
         self.keys: list[int] = []
         self.starts = [0]
         self.value_starts = [0]
 
     def add(self, key: int, docs: np.ndarray, values: list[bytes]) -> None:
         """A term's postings: its .pst offset, documents and `VarintPositions` values
-        (kept without their 4-byte count, which the deltas give again)."""
+        (kept without their count, which the deltas give again)."""
         ids, lengths, data = self._files
-        sizes = np.fromiter(map(len, values), np.int64, len(values))
-        joined = np.frombuffer(b"".join(values), np.uint8)
-        counts = (np.cumsum(sizes) - sizes)[:, None] + np.arange(_COUNT)
-        keep = np.ones(len(joined), dtype=bool)
-        keep[counts.ravel()] = False
-        deltas = joined[keep]
+        deltas, sizes, _ = VarintPositions.split_counts(values)
         docs.astype("<u4").tofile(ids)
-        (sizes - _COUNT).astype("<u4").tofile(lengths)
+        sizes.astype("<u4").tofile(lengths)
         deltas.tofile(data)
         self.keys.append(key)
         self.starts.append(self.starts[-1] + len(values))
@@ -145,8 +146,11 @@ class PositionsFile:
         offset = _padded(offset)
         self.values = take("u1", size)
 
-    def find(self, key: int) -> int | None:
-        """The number of the term whose postings start at `key` in .pst, if it is here."""
+    def find(self, info) -> int | None:
+        """The number of a term (given by its term info) in this file, if it is here."""
+        if info.is_inlined() or info.doc_frequency() < FREQUENT:
+            return None
+        key = info.extent()[0]  # where its blocks start in the postings file
         at = int(np.searchsorted(self.keys, key))
         return at if at < len(self.keys) and int(self.keys[at]) == key else None
 
@@ -172,39 +176,25 @@ class FrequentPostings:
         self._values = values
         self._starts = np.cumsum(self._lengths) - self._lengths
 
-    def _gather(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(bytes of the postings at `index` end to end, where each one's ends)."""
+    def _deltas(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(delta bytes of the postings at `index` end to end, each one's length)."""
         lengths = self._lengths[index]
-        ends = np.cumsum(lengths)
-        where = np.repeat(self._starts[index] - (ends - lengths), lengths)
-        return self._values[where + np.arange(int(ends[-1]) if len(ends) else 0)], ends
+        return gather(self._values, self._starts[index], lengths), lengths
 
-    def weights(self, index=None) -> np.ndarray:
-        """The postings' weights (their number of positions), of all or of `index`."""
-        data, ends = self._gather(np.arange(len(self.ids)) if index is None else index)
+    def weights(self, index: np.ndarray) -> np.ndarray:
+        """The weights (numbers of positions) of the postings at `index`."""
+        data, lengths = self._deltas(index)
         last = np.flatnonzero(data < 0x80)  # every delta ends with such a byte
-        return np.diff(np.searchsorted(last, ends), prepend=0).astype(np.float64)
+        return np.diff(np.searchsorted(last, np.cumsum(lengths)), prepend=0).astype(np.float64)
 
     def positions(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(positions end to end, how many each) of the postings at `index`."""
-        data, ends = self._gather(index)
-        # A byte before the first: no delta reaches back past it.
-        data = np.concatenate([np.zeros(1, np.uint8), data])
-        following = data >= 0x80  # the high bit set: the delta goes on
-        last = np.flatnonzero(~following)[1:]  # each delta's last byte
-        counts = np.diff(np.searchsorted(last, ends + 1), prepend=0)
-        # A delta's groups of 7 bits come lowest first: read back from its last byte.
-        groups = data & 0x7F
-        deltas = groups[last].astype(np.uint32)
-        going = following[last - 1]
-        back = 1
-        while going.any():
-            deltas = np.where(going, (deltas << 7) | groups[last - back], deltas)
-            back += 1
-            going &= following[last - back]
-        running = np.cumsum(deltas, dtype=np.int64)  # each posting's run from zero
-        offsets = np.cumsum(counts) - counts
-        base = np.zeros(len(counts), dtype=np.int64)
-        later = offsets > 0
-        base[later] = running[offsets[later] - 1]
-        return running - np.repeat(base, counts), counts
+        return VarintPositions.decode_deltas(*self._deltas(index))
+
+
+def gather(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The ranges `data[start : start + length]`, end to end, through an index of
+    every byte."""
+    ends = np.cumsum(lengths)
+    where = np.repeat(starts - (ends - lengths), lengths)
+    return data[where + np.arange(int(ends[-1]) if len(ends) else 0)]

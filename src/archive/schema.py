@@ -86,36 +86,50 @@ class VarintPositions(Positions):
     @staticmethod
     def decode_all(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """The positions of many posting values, concatenated, and how many each holds."""
-        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-        return VarintPositions.decode_joined(np.frombuffer(b"".join(values), np.uint8), lengths)
+        data, lengths, counts = VarintPositions.split_counts(values)
+        found, decoded = VarintPositions.decode_deltas(data, lengths)
+        if not np.array_equal(decoded, counts):
+            raise ValueError("posting values do not hold the positions they count")
+        return found, counts
 
     @staticmethod
-    def decode_joined(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """`decode_all` of values given end to end in `data`, `lengths` bytes each."""
-        size = len(lengths)
-        if not size:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        lengths = lengths.astype(np.int64)
-        starts = np.cumsum(lengths) - lengths
-        header = data[starts[:, None] + np.arange(_INT_SIZE)].astype(np.int64)
+    def split_counts(values: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Posting values taken apart: their deltas' bytes end to end, how many
+        of those bytes each value has, and the count each value starts with."""
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+        data = np.frombuffer(b"".join(values), dtype=np.uint8)
+        heads = (np.cumsum(lengths) - lengths)[:, None] + np.arange(_INT_SIZE)
+        header = data[heads].astype(np.int64)
         counts = (header[:, 0] << 24) | (header[:, 1] << 16) | (header[:, 2] << 8) | header[:, 3]
         body = np.ones(len(data), dtype=bool)
-        body[(starts[:, None] + np.arange(_INT_SIZE)).ravel()] = False
-        data = data[body]
-        last = np.flatnonzero(data < 0x80)  # the last byte of every delta
-        if len(last) != counts.sum():
-            raise ValueError("posting values do not hold the positions they count")
-        if not len(last):
-            return np.zeros(0, dtype=np.int64), counts
-        first = np.concatenate(([0], last[:-1] + 1))
-        shift = 7 * (np.arange(last[-1] + 1) - np.repeat(first, last - first + 1))
-        deltas = np.add.reduceat((data[: last[-1] + 1] & 0x7F).astype(np.int64) << shift, first)
-        running = np.cumsum(deltas)  # back to positions, each value's run from zero
-        before = np.zeros(size, dtype=np.int64)
+        body[heads.ravel()] = False
+        return data[body], lengths - _INT_SIZE, counts
+
+    @staticmethod
+    def decode_deltas(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions end to end, how many each) of values whose deltas are
+        given end to end in `data`, `lengths` bytes each (no counts)."""
+        ends = np.cumsum(lengths)
+        # A byte before the first: no delta reaches back past it.
+        data = np.concatenate([np.zeros(1, np.uint8), data])
+        following = data >= 0x80  # the high bit set: the delta goes on
+        last = np.flatnonzero(~following)[1:]  # each delta's last byte
+        counts = np.diff(np.searchsorted(last, ends + 1), prepend=0)
+        # A delta's groups of 7 bits come lowest first: read back from its last byte.
+        groups = data & 0x7F
+        deltas = groups[last].astype(np.int64)
+        going = following[last - 1]
+        back = 1
+        while going.any():
+            deltas = np.where(going, (deltas << 7) | groups[last - back], deltas)
+            back += 1
+            going &= following[last - back]
+        running = np.cumsum(deltas)  # each value's run from zero
         offsets = np.cumsum(counts) - counts
+        base = np.zeros(len(counts), dtype=np.int64)
         later = offsets > 0
-        before[later] = running[offsets[later] - 1]
-        return running - np.repeat(before, counts), counts
+        base[later] = running[offsets[later] - 1]
+        return running - np.repeat(base, counts), counts
 
 
 class TermCounts(dict):

@@ -143,15 +143,12 @@ def _gather(data: np.ndarray, lengths: np.ndarray, order: np.ndarray) -> np.ndar
     """The variable-length values in `data` (`lengths` each, end to end)
     rearranged in `order`, through an index of every byte: 65,536 values
     at a time, which bounds the index to a few MB."""
-    ends = np.cumsum(lengths, dtype=np.int64)
-    starts = ends - lengths
+    lengths = lengths.astype(np.int64)
+    starts = np.cumsum(lengths) - lengths
     parts = []
     for low in range(0, len(order), 1 << 16):
         chosen = order[low : low + (1 << 16)]
-        sizes = lengths[chosen].astype(np.int64)
-        placed = np.cumsum(sizes) - sizes
-        index = np.repeat(starts[chosen] - placed, sizes) + np.arange(int(sizes.sum()))
-        parts.append(data[index])
+        parts.append(positions.gather(data, starts[chosen], lengths[chosen]))
     return np.concatenate(parts) if parts else data[:0]
 
 
@@ -251,10 +248,7 @@ class _Run:
         for low in range(0, self.size, _Cursor.TERMS):
             number = min(_Cursor.TERMS, self.size - low)
             sizes = lengths.take(number)
-            blob = texts.take(int(sizes.sum())).tobytes()
-            ends = np.cumsum(sizes, dtype=np.int64).tolist()
-            starts = [0, *ends[:-1]]
-            chunk = [blob[a:b] for a, b in zip(starts, ends, strict=True)]
+            chunk = _split(texts.take(int(sizes.sum())).tobytes(), sizes)
             yield from zip(chunk, counts.take(number).tolist(), strict=True)
 
     def take(self, count: int):
@@ -266,14 +260,17 @@ class _Run:
         if self.value_size:
             return docs, weights, self._cursor("values").take(count * self.value_size).tobytes()
         sizes = self._cursor("value_lengths").take(count)
-        data = self._cursor("values").take(int(sizes.sum())).tobytes()
-        ends = np.cumsum(sizes, dtype=np.int64).tolist()
-        starts = [0, *ends[:-1]]
-        return docs, weights, [data[a:b] for a, b in zip(starts, ends, strict=True)]
+        return docs, weights, _split(self._cursor("values").take(int(sizes.sum())).tobytes(), sizes)
 
     def close(self) -> None:
         for cursor in self._cursors.values():
             cursor.close()
+
+
+def _split(blob: bytes, sizes: np.ndarray) -> list[bytes]:
+    """`blob` cut into pieces of `sizes` bytes."""
+    ends = np.cumsum(sizes, dtype=np.int64).tolist()
+    return [blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def _merged(runs: list[_Run]):
