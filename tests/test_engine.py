@@ -114,6 +114,40 @@ def test_phrases_and_prefixes_answer_alike_with_or_without_positions_files(gener
             path.write_bytes(data)
 
 
+def test_a_prefix_read_as_one_run_of_the_positions_file_finds_what_its_words_find(generated):
+    from archive import engine
+    from archive.analysis import EXACT
+
+    engine._segments.clear()  # as a new process starts
+    with Index(generated).open("public").reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            if leaf.segment() is None:
+                continue
+            data = engine.segment(leaf)
+            stored = engine.positions_file(data)
+            assert stored is not None and stored.complete
+            words = [t.decode("utf-8") for t in leaf.lexicon(EXACT)]
+            # The first and last words of the field, words in between, prefixes
+            # between words and after the last one.
+            prefixes = {words[0][:3], words[-1], words[-1][:2], "zzzz", "ا", "حقو", "organ"}
+            prefixes.update(w[:4] for w in words[:: max(1, len(words) // 40)])
+            for prefix in sorted(prefixes):
+                expected = sorted(
+                    {
+                        int(d)
+                        for w in words
+                        if w.startswith(prefix)
+                        for d in engine.postings(leaf, EXACT, w)[0]
+                    }
+                )
+                assert engine.prefix_ids(leaf, EXACT, prefix, data).tolist() == expected, prefix
+                stored.complete = False  # a word left out: the words are read one by one
+                try:
+                    assert engine.prefix_ids(leaf, EXACT, prefix, data).tolist() == expected
+                finally:
+                    stored.complete = True
+
+
 def test_a_positions_file_that_cannot_be_written_leaves_nothing_behind(
     generated, tmp_path, monkeypatch
 ):

@@ -40,8 +40,8 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from .positions import FREQUENT, FrequentPostings, PositionsFile, PositionsWriter
 from .positions import SUFFIX as POSITIONS_SUFFIX
+from .positions import FilePostings, PositionsFile, PositionsWriter
 from .schema import COLUMN_FIELDS, VarintPositions
 from .segments import read_postings
 
@@ -71,7 +71,7 @@ class Segment:
     # (field, first letter) -> that field's terms starting with it (filled lazily)
     lexicon: dict[tuple[str, str], list[str]] = dataclasses.field(default_factory=dict)
     # the segment's positions file (`positions`): None until looked for, False if none
-    frequent: PositionsFile | bool | None = None
+    positions: PositionsFile | bool | None = None
 
 
 _segments: dict[tuple[str, str], Segment] = {}
@@ -150,9 +150,11 @@ def _save_positions(reader, path: Path) -> None:
         for (name, _), info in terms.items_from(fields[0], b""):
             if name != fields[0]:
                 break
-            if info.doc_frequency() >= FREQUENT and not info.is_inlined():
-                ids, _, values = read_postings(terms._postfile, info, None, True)
-                writer.add(info.extent()[0], ids, values)
+            if info.is_inlined():  # its postings are not in blocks: left out
+                writer.complete = False
+                continue
+            ids, _, values = read_postings(terms._postfile, info, None, True)
+            writer.add(info.extent()[0], ids, values)
         writer.close()
     except OSError:
         writer.cancel()
@@ -161,16 +163,16 @@ def _save_positions(reader, path: Path) -> None:
         raise
 
 
-def frequent_postings(data: Segment) -> PositionsFile | None:
+def positions_file(data: Segment) -> PositionsFile | None:
     """The segment's positions file, opened once; None if it has none (or a damaged one)."""
-    if data.frequent is None:
+    if data.positions is None:
         folder, name = data.key
         found = False
         if folder:
             with contextlib.suppress(OSError, ValueError):
                 found = PositionsFile(Path(folder) / f"{name}{POSITIONS_SUFFIX}")
-        data.frequent = found
-    return data.frequent or None
+        data.positions = found
+    return data.positions or None
 
 
 def _arrays_path(key: tuple[str, str]) -> Path | None:
@@ -378,27 +380,58 @@ class PrefixSet(wq.Query):
 
 def prefix_ids(reader, fieldname: str, prefix: str, data: Segment | None = None) -> np.ndarray:
     """Sorted document numbers of a segment having any `fieldname` word starting
-    with `prefix` (its frequent words read from the positions file, if `data` has one)."""
+    with `prefix` (read from the segment's positions file, if `data` has one)."""
     terms = getattr(reader, "_terms", None)
-    if isinstance(terms, W3TermsReader):
-        frequent = frequent_postings(data) if data is not None else None
-        # Each term's information as the lexicon gives it: no second lookup.
-        start = prefix.encode("utf-8")
-        parts = []
-        for (name, text), info in terms.items_from(fieldname, start):
-            if name != fieldname or not text.startswith(start):
-                break
-            term = frequent.find(info) if frequent is not None else None
-            if term is not None:
-                parts.append(frequent.ids_of(term))
-            elif info.is_inlined():
-                parts.append(_by_matcher(reader, name, text, False)[0])
-            else:
-                parts.append(read_postings(terms._postfile, info, None, False)[0])
-    else:
+    if not isinstance(terms, W3TermsReader):
         parts = [postings(reader, fieldname, t)[0] for t in reader.expand_prefix(fieldname, prefix)]
+        return _marked(reader, parts)
+    start = prefix.encode("utf-8")
+    found = None
+    if data is not None and isinstance(reader.schema[fieldname].format, VarintPositions):
+        found = positions_file(data)
+    if found is not None and found.complete:
+        # The prefix's words are one run of the file: from the first word at
+        # or after the prefix to the first word after all that start with it.
+        first = _first_term(terms, fieldname, start)
+        if first is None or not first[0].startswith(start):
+            return EMPTY_IDS
+        after = _first_term(terms, fieldname, _successor(start))
+        ids = found.ids_between(
+            first[1].extent()[0], None if after is None else after[1].extent()[0]
+        )
+        return _marked(reader, [ids])
+    parts = []
+    # Each term's information as the lexicon gives it: no second lookup.
+    for (name, text), info in terms.items_from(fieldname, start):
+        if name != fieldname or not text.startswith(start):
+            break
+        term = found.find(info) if found is not None else None
+        if term is not None:
+            parts.append(found.ids_of(term))
+        elif info.is_inlined():
+            parts.append(_by_matcher(reader, name, text, False)[0])
+        else:
+            parts.append(read_postings(terms._postfile, info, None, False)[0])
+    return _marked(reader, parts)
+
+
+def _first_term(terms: W3TermsReader, fieldname: str, start: bytes):
+    """(text, info) of a field's first term at or after `start`, or None."""
+    for (name, text), info in terms.items_from(fieldname, start):
+        return (text, info) if name == fieldname else None
+    return None
+
+
+def _successor(prefix: bytes) -> bytes:
+    """The first byte string after every string that starts with `prefix`
+    (UTF-8 never holds a 0xFF byte, so the last byte can always grow)."""
+    return prefix[:-1] + bytes([prefix[-1] + 1])
+
+
+def _marked(reader, parts: list[np.ndarray]) -> np.ndarray:
+    """The sorted union of lists of a segment's document numbers."""
     if not parts:
-        return np.empty(0, dtype=np.int64)
+        return EMPTY_IDS
     # Marked in a table of the segment's documents: cheaper than sorting
     # when the words together cover much of the segment.
     seen = np.zeros(reader.doc_count_all(), dtype=bool)
@@ -448,7 +481,7 @@ class Evaluator:
         rarest_first = sorted(
             range(len(words)), key=lambda k: self.reader.doc_frequency(field, words[k])
         )
-        read: dict[int, FrequentPostings | BlockPostings] = {}
+        read: dict[int, FilePostings | BlockPostings] = {}
         common = None
         for k in rarest_first:
             found = phrase_postings(self.reader, self.data, field, words[k], within=common)
@@ -532,16 +565,16 @@ def phrase_postings(reader, data: Segment, field: str, text: str, within=None):
     """A phrase word's postings in a segment (None if it has none there): from
     the segment's positions file if the word is in it, else from its blocks
     (only those that can hold a document of `within`, if given)."""
-    frequent = frequent_postings(data)
-    if frequent is not None:
+    found = positions_file(data)
+    if found is not None:
         info = _term_info(reader, field, text)
         if info is None:
             return None
-        term = frequent.find(info)
+        term = found.find(info)
         if term is not None:
-            return frequent.postings(term)
-    found = postings(reader, field, text, values=True, within=within)
-    return None if found is None else BlockPostings(*found)
+            return found.postings(term)
+    read = postings(reader, field, text, values=True, within=within)
+    return None if read is None else BlockPostings(*read)
 
 
 def consecutive(words: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:

@@ -15,7 +15,7 @@ Layout of ``index/``::
 Beside each Whoosh segment (``MAIN_<id>.*``) the indexer keeps two files that
 only repeat what the segment holds, for speed, and go with it:
 ``.arrays.npz`` (dates and facet values, see `engine`) and ``.positions``
-(the phrase field's frequent words, see `positions`).
+(the phrase field's postings, see `positions`).
 
 `update` follows the corpus incrementally (content hashes tell new, changed
 and deleted files); `rebuild` builds a new generation and switches CURRENT
@@ -69,9 +69,10 @@ _CURRENT = "CURRENT"
 _REGISTRY = "registry.sha256"
 #: In a generation folder: the version of the way it was written.
 _FORMAT = "format"
-#: Changes when the index is written differently (2: positions as varints);
-#: an index written in another format is rebuilt from the corpus.
-INDEX_FORMAT = "2"
+#: Changes when the index is written differently (2: positions as varints;
+#: 3: positions files of every phrase word); an index written in another
+#: format is rebuilt from the corpus.
+INDEX_FORMAT = "3"
 #: In each part's folder: when each merged-away segment left the index.
 _RETIRED = "retired.json"
 #: Seconds a merged-away segment's files are kept for searchers still opening it.

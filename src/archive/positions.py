@@ -1,20 +1,26 @@
-"""The postings of a segment's frequent phrase words, in arrays read in place.
+"""The postings of a segment's phrase words, in arrays read in place.
 
 Whoosh keeps a word's positions inside its posting blocks: 128 postings
 pickled and compressed together, which a phrase must decompress and
 unpickle whole (about 0.7 µs a posting) before it can look at a single
-position. For words in thousands of documents that was most of a phrase's
-time. A rebuild therefore also writes, beside each segment, the postings of
-its words in at least `FREQUENT` documents of the phrase field, as plain
-arrays: `MAIN_<segment>.positions`, memory-mapped by searchers. The W3
-blocks stay the reference (every other reader uses them); the file only
-repeats what they hold, and a segment without it (written by an
-incremental update or a merge) is read from its blocks.
+position, and a prefix reads its words' blocks one word at a time. A
+rebuild therefore also writes, beside each segment, the postings of every
+word of the phrase field as plain arrays: `MAIN_<segment>.positions`,
+memory-mapped by searchers. The W3 blocks stay the reference (every other
+reader uses them); the file only repeats what they hold, and a segment
+without it is read from its blocks.
+
+Words are kept in the order of their blocks in the postings file, which is
+the order of the words: the words of a prefix are one run of the file, and
+their documents one slice of `ids` (when the file is `complete`: no word of
+the field was left out, as Whoosh leaves out a word whose postings it keeps
+inside its term information).
 
 Layout (little-endian)::
 
     magic            8 bytes
     T, P, B          uint64 each: terms, postings, bytes of values
+    complete         uint64      1 if every word of the field is here
     keys             uint64[T]   the term's offset in the postings file (.pst),
                                  which its term info gives: sorted
     starts           uint64[T+1] the term's first posting
@@ -39,10 +45,8 @@ import numpy as np
 from .schema import VarintPositions
 
 SUFFIX = ".positions"
-MAGIC = b"ARCPOS01"
-#: Words in at least this many documents of a segment (a full W3 block) are written.
-FREQUENT = 128
-_HEADER = struct.Struct("<8sQQQ")
+MAGIC = b"ARCPOS02"
+_HEADER = struct.Struct("<8sQQQQ")
 
 
 def _padded(size: int) -> int:
@@ -71,6 +75,8 @@ class PositionsWriter:
         self.keys: list[int] = []
         self.starts = [0]
         self.value_starts = [0]
+        #: False once a word of the field has been left out.
+        self.complete = True
 
     def add(self, key: int, docs: np.ndarray, values: list[bytes]) -> None:
         """A term's postings: its .pst offset, documents and `VarintPositions` values
@@ -85,7 +91,7 @@ class PositionsWriter:
         self.value_starts.append(self.value_starts[-1] + len(deltas))
 
     def close(self) -> None:
-        """Write the file (nothing when no word was frequent) and remove the parts."""
+        """Write the file (nothing when it has no word) and remove the parts."""
         try:
             for handle in self._files:
                 handle.close()
@@ -94,7 +100,7 @@ class PositionsWriter:
             terms, postings, size = len(self.keys), self.starts[-1], self.value_starts[-1]
             temporary = self.path.with_name(f".{self.path.name}.tmp")
             with open(temporary, "wb") as out:
-                out.write(_HEADER.pack(MAGIC, terms, postings, size))
+                out.write(_HEADER.pack(MAGIC, terms, postings, size, int(self.complete)))
                 np.asarray(self.keys, "<u8").tofile(out)
                 np.asarray(self.starts, "<u8").tofile(out)
                 np.asarray(self.value_starts, "<u8").tofile(out)
@@ -123,7 +129,7 @@ class PositionsFile:
         data = np.memmap(path, dtype=np.uint8, mode="r")
         if len(data) < _HEADER.size:
             raise ValueError(f"{path}: too short")
-        magic, terms, postings, size = _HEADER.unpack(data[: _HEADER.size].tobytes())
+        magic, terms, postings, size, complete = _HEADER.unpack(data[: _HEADER.size].tobytes())
         if magic != MAGIC:
             raise ValueError(f"{path}: not a positions file")
         offset = _HEADER.size
@@ -137,6 +143,7 @@ class PositionsFile:
         expected = _HEADER.size + 8 * (3 * terms + 2) + 2 * _padded(4 * postings) + size
         if len(data) != expected:
             raise ValueError(f"{path}: {len(data)} bytes where {expected} were expected")
+        self.complete = bool(complete)
         self.keys = take("<u8", terms)
         self.starts = take("<u8", terms + 1)
         self.value_starts = take("<u8", terms + 1)
@@ -148,7 +155,7 @@ class PositionsFile:
 
     def find(self, info) -> int | None:
         """The number of a term (given by its term info) in this file, if it is here."""
-        if info.is_inlined() or info.doc_frequency() < FREQUENT:
+        if info.is_inlined():
             return None
         key = info.extent()[0]  # where its blocks start in the postings file
         at = int(np.searchsorted(self.keys, key))
@@ -158,16 +165,24 @@ class PositionsFile:
         """The document numbers of a term's postings (a view of the file)."""
         return self.ids[int(self.starts[term]) : int(self.starts[term + 1])]
 
-    def postings(self, term: int) -> FrequentPostings:
+    def ids_between(self, low: int, high: int | None) -> np.ndarray:
+        """The document numbers of every term whose blocks start at or after the
+        offset `low` and before `high` (None: to the end), term after term
+        (a view of the file)."""
+        first = int(np.searchsorted(self.keys, low))
+        last = len(self.keys) if high is None else int(np.searchsorted(self.keys, high))
+        return self.ids[int(self.starts[first]) : int(self.starts[max(first, last)])]
+
+    def postings(self, term: int) -> FilePostings:
         low, high = int(self.starts[term]), int(self.starts[term + 1])
-        return FrequentPostings(
+        return FilePostings(
             self.ids[low:high].astype(np.int64),
             self.lengths[low:high],
             self.values[int(self.value_starts[term]) : int(self.value_starts[term + 1])],
         )
 
 
-class FrequentPostings:
+class FilePostings:
     """One term's postings from a positions file."""
 
     def __init__(self, ids: np.ndarray, lengths: np.ndarray, values: np.ndarray):

@@ -557,10 +557,10 @@ class BulkSegmentWriter(SegmentWriter):
         lengths[: len(known)] = known
         fieldid = pack_ushort(writer._fieldid)
         add_term = writer._tindex.add
-        frequent = None
+        phrase_file = None
         if isinstance(field.format, VarintPositions):
             name = f"{self.newsegment.segment_id()}{positions.SUFFIX}"
-            frequent = positions.PositionsWriter(Path(self.storage.folder) / name)
+            phrase_file = positions.PositionsWriter(Path(self.storage.folder) / name)
         try:
             for text, parts in _merged(runs):
                 docs, weights, values = _taken(parts, value_size)
@@ -574,13 +574,13 @@ class BulkSegmentWriter(SegmentWriter):
                     _block_values(values, value_size),
                 )
                 add_term(fieldid + text, info.to_bytes())
-                if frequent is not None and len(docs) >= positions.FREQUENT:
-                    frequent.add(info.extent()[0], docs, values)
-            if frequent is not None:
-                frequent.close()
+                if phrase_file is not None:
+                    phrase_file.add(info.extent()[0], docs, values)
+            if phrase_file is not None:
+                phrase_file.close()
         except BaseException:
-            if frequent is not None:
-                frequent.cancel()
+            if phrase_file is not None:
+                phrase_file.cancel()
             raise
         finally:
             for run in runs:
