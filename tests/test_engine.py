@@ -86,12 +86,17 @@ def test_results_and_facet_counts_equal_the_reference(generated, sort):
                     assert a == b, (query, filters, sort, page)
 
 
-def test_phrases_and_prefixes_answer_alike_with_or_without_positions_files(generated):
+def test_searches_answer_alike_with_or_without_postings_files(generated):
     from archive import engine, positions
 
-    files = sorted((generated / "index").glob(f"g*/*/*{positions.SUFFIX}"))
-    assert files  # written by the rebuild, and for the segment the update rewrote
+    index = generated / "index"
+    files = sorted(index.glob(f"g*/*/*{positions.SUFFIX}"))
+    assert len(files) >= 2  # written by the rebuild, and for the segment the update rewrote
+    weights = sorted(index.glob(f"g*/*/*{positions.WEIGHTS_SUFFIX}"))
+    assert {p.name.split(".")[1] for p in weights} == {"title", "body", "mention"}
+    files += weights
     queries = ['"of the"', '"human rights defenders"', '"Italy rights"', "organ*", "rights"]
+    queries += ["surveillance journalists", "مصر", "Egypt OR Morocco", "title:rights"]
 
     def answers():
         engine._segments.clear()  # as a new process starts
@@ -124,7 +129,7 @@ def test_a_prefix_read_as_one_run_of_the_positions_file_finds_what_its_words_fin
             if leaf.segment() is None:
                 continue
             data = engine.segment(leaf)
-            stored = engine.positions_file(data)
+            stored = engine.postings_file(data, leaf, EXACT)
             assert stored is not None and stored.complete
             words = [t.decode("utf-8") for t in leaf.lexicon(EXACT)]
             # The first and last words of the field, words in between, prefixes
@@ -148,27 +153,28 @@ def test_a_prefix_read_as_one_run_of_the_positions_file_finds_what_its_words_fin
                     stored.complete = True
 
 
-def test_a_positions_file_that_cannot_be_written_leaves_nothing_behind(
-    generated, tmp_path, monkeypatch
+@pytest.mark.parametrize("field", ["exact", "body"])
+def test_a_postings_file_that_cannot_be_written_leaves_nothing_behind(
+    generated, tmp_path, monkeypatch, field
 ):
     from archive import engine, positions
 
-    path = tmp_path / f"MAIN_x{positions.SUFFIX}"
+    path = tmp_path / f"MAIN_x.{field}"
     with Index(generated).open("public").reader() as reader:
         leaf = max((leaf for leaf, _ in reader.leaf_readers()), key=lambda r: r.doc_count_all())
-        engine._save_positions(leaf, path)
-        assert path.stat().st_size > 1000  # the segment has frequent words
+        engine._save_postings(leaf, field, path)
+        assert positions.PositionsFile(path).has_weights == (field != "exact")
         path.unlink()
 
         def disk_full(*_):
             raise OSError(28, "No space left on device")
 
         monkeypatch.setattr(positions.PositionsWriter, "add", disk_full)
-        engine._save_positions(leaf, path)  # the index is only slower
+        engine._save_postings(leaf, field, path)  # the index is only slower
         assert not list(tmp_path.iterdir())
         monkeypatch.setattr(positions.PositionsWriter, "add", lambda *_: 1 / 0)
         with pytest.raises(ZeroDivisionError):
-            engine._save_positions(leaf, path)
+            engine._save_postings(leaf, field, path)
         assert not list(tmp_path.iterdir())
 
 

@@ -95,6 +95,9 @@ def generated_fields(tmp_path_factory):
     return fields
 
 
+POSTINGS_FILES = (".positions", ".title.weights", ".body.weights", ".mention.weights")
+
+
 def test_bulk_segment_reads_back_as_whooshs_does(generated_fields, tmp_path):
     schema = build_schema()
     ours, our_postings = _write_segment(
@@ -103,8 +106,8 @@ def test_bulk_segment_reads_back_as_whooshs_does(generated_fields, tmp_path):
     theirs, their_postings = _write_segment(tmp_path / "whoosh", _Writer, schema, generated_fields)
     # Short blocks are left uncompressed, so the postings (and the offsets in
     # the terms file) differ; the columns are the same bytes.
-    # Ours also repeats its frequent phrase words in a positions file.
-    assert {k: v for k, v in ours.items() if k not in (".pst", ".trm", ".positions")} == {
+    # Ours also repeats its postings in a positions file and weights files.
+    assert {k: v for k, v in ours.items() if k not in (".pst", ".trm", *POSTINGS_FILES)} == {
         k: v for k, v in theirs.items() if k not in (".pst", ".trm")
     }
     assert len(ours[".pst"]) < len(theirs[".pst"])
@@ -139,7 +142,7 @@ def test_bulk_segment_is_byte_identical_to_whooshs_with_its_compression(
     schema = build_schema()
     ours, _ = _write_segment(tmp_path / "bulk", BulkSegmentWriter, schema, generated_fields)
     theirs, _ = _write_segment(tmp_path / "whoosh", _Writer, schema, generated_fields)
-    assert ours.keys() - {".positions"} == theirs.keys()
+    assert ours.keys() - set(POSTINGS_FILES) == theirs.keys()
     assert {".trm", ".pst", "._stored.col"} <= set(ours)
     for name in theirs:
         assert ours[name] == theirs[name], name
@@ -217,6 +220,53 @@ def test_the_positions_file_repeats_what_the_blocks_of_every_word_hold(generated
             for a, b in zip(fast.positions(everything), blocks.positions(everything), strict=True):
                 assert a.tolist() == b.tolist()
     assert words == len(stored.keys) > 100
+
+
+@pytest.mark.parametrize("field", ["title", "body", "mention"])
+def test_a_weights_file_repeats_the_documents_and_weights_of_every_word(
+    generated_fields, tmp_path, field
+):
+    schema = build_schema()
+    folder = tmp_path / "segment"
+    ix, segment = _new_segment(folder, BulkSegmentWriter, schema, generated_fields)
+    name = positions.file_name(segment.segment_id(), field, schema[field])
+    stored = PositionsFile(folder / name)
+    assert stored.complete and stored.has_weights
+    words = 0
+    with SegmentReader(ix.storage, schema, segment) as reader:
+        for text in reader.lexicon(field):
+            term = stored.find(reader.term_info(field, text))
+            assert term == words
+            words += 1
+            ids, weights, _ = engine.postings(reader, field, text)
+            assert stored.ids_of(term).tolist() == ids.tolist()
+            assert stored.weights_of(term).tolist() == weights.tolist()
+    assert words == len(stored.keys) > 10
+
+
+def test_a_weight_32_bits_cannot_hold_leaves_its_word_out(tmp_path):
+    path = tmp_path / "MAIN_x.body.weights"
+    writer = positions.PositionsWriter(path, weights=True)
+    writer.add(10, np.arange(2, dtype=np.uint32), [], np.array([1.0, 2.5]))
+    writer.add(20, np.arange(2, dtype=np.uint32), [], np.array([1.0, 0.1]))
+    writer.close()
+    stored = PositionsFile(path)
+    assert not stored.complete
+    assert stored.find(_Info(10)) == 0 and stored.find(_Info(20)) is None
+    assert stored.weights_of(0).tolist() == [1.0, 2.5]
+
+
+class _Info:
+    """A term's information as a positions file looks it up."""
+
+    def __init__(self, offset: int):
+        self.offset = offset
+
+    def is_inlined(self) -> bool:
+        return False
+
+    def extent(self) -> tuple[int, int]:
+        return self.offset, 1
 
 
 def test_a_damaged_positions_file_is_not_used(tmp_path):

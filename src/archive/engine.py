@@ -40,8 +40,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from .positions import SUFFIX as POSITIONS_SUFFIX
-from .positions import FilePostings, PositionsFile, PositionsWriter
+from .positions import FilePostings, PositionsFile, PositionsWriter, file_name
 from .schema import COLUMN_FIELDS, VarintPositions
 from .segments import read_postings
 
@@ -70,8 +69,8 @@ class Segment:
     values: dict[str, list[str]]
     # (field, first letter) -> that field's terms starting with it (filled lazily)
     lexicon: dict[tuple[str, str], list[str]] = dataclasses.field(default_factory=dict)
-    # the segment's positions file (`positions`): None until looked for, False if none
-    positions: PositionsFile | bool | None = None
+    # field -> the segment's postings file of it (`positions`), False if it has none
+    files: dict[str, PositionsFile | bool] = dataclasses.field(default_factory=dict)
 
 
 _segments: dict[tuple[str, str], Segment] = {}
@@ -125,36 +124,34 @@ def save_arrays(reader) -> None:
             continue
         path = _arrays_path(segment_key(leaf))
         if path and not path.exists():
-            _save_positions(
-                leaf, path.with_name(f"{leaf.segment().segment_id()}{POSITIONS_SUFFIX}")
-            )
+            for name in leaf.indexed_field_names():
+                found = file_name(leaf.segment().segment_id(), name, leaf.schema[name])
+                if found is not None:
+                    _save_postings(leaf, name, path.with_name(found))
             _save_arrays(path, _segment_arrays(leaf, leaf.doc_count_all()))
 
 
-def _save_positions(reader, path: Path) -> None:
-    """Write the positions file of a segment Whoosh's writer wrote (an update
-    or a merge), from its blocks; a rebuilt segment has one already."""
+def _save_postings(reader, field: str, path: Path) -> None:
+    """Write a field's postings file (`positions`) for a segment Whoosh's writer
+    wrote (an update or a merge), from its blocks; a rebuilt segment has them."""
     terms = getattr(reader, "_terms", None)
-    fields = [
-        name
-        for name, field in reader.schema.items()
-        if isinstance(field.format, VarintPositions) and name in reader.indexed_field_names()
-    ]
-    if path.exists() or not isinstance(terms, W3TermsReader) or len(fields) != 1:
+    if path.exists() or not isinstance(terms, W3TermsReader):
         return
     try:
-        writer = PositionsWriter(path)
+        writer = PositionsWriter(
+            path, weights=not isinstance(reader.schema[field].format, VarintPositions)
+        )
     except OSError:  # an index folder that cannot be written is only slower
         return
     try:
-        for (name, _), info in terms.items_from(fields[0], b""):
-            if name != fields[0]:
+        for (name, _), info in terms.items_from(field, b""):
+            if name != field:
                 break
             if info.is_inlined():  # its postings are not in blocks: left out
                 writer.complete = False
                 continue
-            ids, _, values = read_postings(terms._postfile, info, None, True)
-            writer.add(info.extent()[0], ids, values)
+            ids, weights, values = read_postings(terms._postfile, info, None, not writer.weights)
+            writer.add(info.extent()[0], ids, values, weights)
         writer.close()
     except OSError:
         writer.cancel()
@@ -163,16 +160,19 @@ def _save_positions(reader, path: Path) -> None:
         raise
 
 
-def positions_file(data: Segment) -> PositionsFile | None:
-    """The segment's positions file, opened once; None if it has none (or a damaged one)."""
-    if data.positions is None:
-        folder, name = data.key
+def postings_file(data: Segment, reader, field: str) -> PositionsFile | None:
+    """The segment's postings file of a field, opened once; None if it has none
+    (or a damaged one)."""
+    found = data.files.get(field)
+    if found is None:
+        folder, segment_id = data.key
+        name = file_name(segment_id, field, reader.schema[field]) if folder else None
         found = False
-        if folder:
+        if name is not None:
             with contextlib.suppress(OSError, ValueError):
-                found = PositionsFile(Path(folder) / f"{name}{POSITIONS_SUFFIX}")
-        data.positions = found
-    return data.positions or None
+                found = PositionsFile(Path(folder) / name)
+        data.files[field] = found
+    return found or None
 
 
 def _arrays_path(key: tuple[str, str]) -> Path | None:
@@ -380,15 +380,14 @@ class PrefixSet(wq.Query):
 
 def prefix_ids(reader, fieldname: str, prefix: str, data: Segment | None = None) -> np.ndarray:
     """Sorted document numbers of a segment having any `fieldname` word starting
-    with `prefix` (read from the segment's positions file, if `data` has one)."""
+    with `prefix` (read from the segment's postings file of the field, if `data`
+    is given and the segment has one)."""
     terms = getattr(reader, "_terms", None)
     if not isinstance(terms, W3TermsReader):
         parts = [postings(reader, fieldname, t)[0] for t in reader.expand_prefix(fieldname, prefix)]
         return _marked(reader, parts)
     start = prefix.encode("utf-8")
-    found = None
-    if data is not None and isinstance(reader.schema[fieldname].format, VarintPositions):
-        found = positions_file(data)
+    found = postings_file(data, reader, fieldname) if data is not None else None
     if found is not None and found.complete:
         # The prefix's words are one run of the file: from the first word at
         # or after the prefix to the first word after all that start with it.
@@ -509,10 +508,10 @@ class Evaluator:
 
     def term(self, query: wq.Term) -> Matches:
         field, text = query.fieldname, query.text
-        found = postings(self.reader, field, text)
+        found = term_postings(self.reader, self.data, field, text)
         if found is None:
             return Matches.empty()
-        ids, weights, _ = found
+        ids, weights = found
         live = self.data.live[ids]
         if not live.all():
             ids, weights = ids[live], weights[live]
@@ -561,11 +560,30 @@ class BlockPostings:
         return VarintPositions.decode_all([self._values[i] for i in index.tolist()])
 
 
+def term_postings(reader, data: Segment, field: str, text: str):
+    """(document numbers, weights) of a term in a segment, or None if it has
+    none there: from the segment's postings file of the field if the term is
+    in it, else from its blocks."""
+    found = postings_file(data, reader, field)
+    if found is not None:
+        info = _term_info(reader, field, text)
+        if info is None:
+            return None
+        term = found.find(info)
+        if term is not None and found.has_weights:
+            return found.ids_of(term).astype(np.int64), found.weights_of(term).astype(np.float64)
+        if term is not None:
+            read = found.postings(term)
+            return read.ids, read.weights(np.arange(len(read.ids)))
+    read = postings(reader, field, text)
+    return None if read is None else read[:2]
+
+
 def phrase_postings(reader, data: Segment, field: str, text: str, within=None):
     """A phrase word's postings in a segment (None if it has none there): from
     the segment's positions file if the word is in it, else from its blocks
     (only those that can hold a document of `within`, if given)."""
-    found = positions_file(data)
+    found = postings_file(data, reader, field)
     if found is not None:
         info = _term_info(reader, field, text)
         if info is None:

@@ -1,26 +1,32 @@
-"""The postings of a segment's phrase words, in arrays read in place.
+"""The postings of a segment's words, in arrays read in place.
 
-Whoosh keeps a word's positions inside its posting blocks: 128 postings
-pickled and compressed together, which a phrase must decompress and
-unpickle whole (about 0.7 µs a posting) before it can look at a single
-position, and a prefix reads its words' blocks one word at a time. A
-rebuild therefore also writes, beside each segment, the postings of every
-word of the phrase field as plain arrays: `MAIN_<segment>.positions`,
-memory-mapped by searchers. The W3 blocks stay the reference (every other
-reader uses them); the file only repeats what they hold, and a segment
-without it is read from its blocks.
+Whoosh keeps a word's postings in blocks of 128, pickled and compressed
+together, which must be decompressed and unpickled whole (about 0.7 µs a
+posting) before a single document number, weight or position can be used;
+a prefix reads its words' blocks one word at a time. A rebuild therefore
+also writes, beside each segment, the postings of every word of its scored
+fields as plain arrays, memory-mapped by searchers:
+
+* the phrase field's document numbers and positions: `MAIN_<segment>.positions`;
+* each other scored field's (title, body, names found in the text) document
+  numbers and weights: `MAIN_<segment>.<field>.weights`.
+
+The W3 blocks stay the reference (every other reader uses them); the files
+only repeat what they hold, and a segment without them is read from its
+blocks.
 
 Words are kept in the order of their blocks in the postings file, which is
 the order of the words: the words of a prefix are one run of the file, and
 their documents one slice of `ids` (when the file is `complete`: no word of
 the field was left out, as Whoosh leaves out a word whose postings it keeps
-inside its term information).
+inside its term information, and a weights file a weight that 32 bits
+cannot hold exactly).
 
 Layout (little-endian)::
 
     magic            8 bytes
     T, P, B          uint64 each: terms, postings, bytes of values
-    complete         uint64      1 if every word of the field is here
+    flags            uint64      1: every word of the field is here; 2: a weights file
     keys             uint64[T]   the term's offset in the postings file (.pst),
                                  which its term info gives: sorted
     starts           uint64[T+1] the term's first posting
@@ -28,9 +34,11 @@ Layout (little-endian)::
     ids              uint32[P]   document numbers, per term in order
     (padding to 8 bytes)
     lengths          uint32[P]   bytes of each posting's value
+                     (float32[P] in a weights file: each posting's weight)
     (padding to 8 bytes)
     values           uint8[B]    each posting's position deltas as `VarintPositions`
                                  writes them (without its count), end to end
+                                 (none in a weights file)
 """
 
 from __future__ import annotations
@@ -45,8 +53,26 @@ import numpy as np
 from .schema import VarintPositions
 
 SUFFIX = ".positions"
-MAGIC = b"ARCPOS02"
+#: The file of a scored field without positions: `MAIN_<segment>.<field>.weights`.
+WEIGHTS_SUFFIX = ".weights"
+MAGIC = b"ARCPOS03"
 _HEADER = struct.Struct("<8sQQQQ")
+#: Header flags.
+_COMPLETE, _WEIGHTS = 1, 2
+
+
+def file_name(segment_id: str, name: str, field) -> str | None:
+    """The name of a segment's file for a field (None: the field has none).
+
+    The phrase field's file holds positions; a scored field's other than it
+    holds each posting's weight instead, in the place of the value lengths
+    (`MAIN_<segment>.<field>.weights`), and no values.
+    """
+    if isinstance(field.format, VarintPositions):
+        return f"{segment_id}{SUFFIX}"
+    if field.scorable and field.format.supports("frequency"):
+        return f"{segment_id}.{name}{WEIGHTS_SUFFIX}"
+    return None
 
 
 def _padded(size: int) -> int:
@@ -54,14 +80,16 @@ def _padded(size: int) -> int:
 
 
 class PositionsWriter:
-    """Writes a segment's positions file, a term at a time, in term order.
+    """Writes a segment's positions file (or with `weights`, a weights file),
+    a term at a time, in term order.
 
     Postings go to temporary files as they come (a worker holds no more
     than one term's), and are put together under the final name by `close`.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, weights: bool = False):
         self.path = path
+        self.weights = weights
         self._parts = [
             path.with_name(f".{path.name}.{part}") for part in ("ids", "lengths", "values")
         ]
@@ -78,17 +106,28 @@ class PositionsWriter:
         #: False once a word of the field has been left out.
         self.complete = True
 
-    def add(self, key: int, docs: np.ndarray, values: list[bytes]) -> None:
+    def add(self, key: int, docs: np.ndarray, values: list[bytes], weights=None) -> None:
         """A term's postings: its .pst offset, documents and `VarintPositions` values
-        (kept without their count, which the deltas give again)."""
+        (kept without their count, which the deltas give again); or for a
+        weights file, its documents and weights (`values` unused)."""
         ids, lengths, data = self._files
-        deltas, sizes, _ = VarintPositions.split_counts(values)
-        docs.astype("<u4").tofile(ids)
-        sizes.astype("<u4").tofile(lengths)
-        deltas.tofile(data)
+        if self.weights:
+            kept = np.asarray(weights, dtype="<f4")
+            if not np.array_equal(kept, weights):  # not exact in 32 bits: left out
+                self.complete = False
+                return
+            docs.astype("<u4").tofile(ids)
+            kept.tofile(lengths)
+            size = 0
+        else:
+            deltas, sizes, _ = VarintPositions.split_counts(values)
+            docs.astype("<u4").tofile(ids)
+            sizes.astype("<u4").tofile(lengths)
+            deltas.tofile(data)
+            size = len(deltas)
         self.keys.append(key)
-        self.starts.append(self.starts[-1] + len(values))
-        self.value_starts.append(self.value_starts[-1] + len(deltas))
+        self.starts.append(self.starts[-1] + len(docs))
+        self.value_starts.append(self.value_starts[-1] + size)
 
     def close(self) -> None:
         """Write the file (nothing when it has no word) and remove the parts."""
@@ -100,7 +139,8 @@ class PositionsWriter:
             terms, postings, size = len(self.keys), self.starts[-1], self.value_starts[-1]
             temporary = self.path.with_name(f".{self.path.name}.tmp")
             with open(temporary, "wb") as out:
-                out.write(_HEADER.pack(MAGIC, terms, postings, size, int(self.complete)))
+                flags = (_COMPLETE if self.complete else 0) | (_WEIGHTS if self.weights else 0)
+                out.write(_HEADER.pack(MAGIC, terms, postings, size, flags))
                 np.asarray(self.keys, "<u8").tofile(out)
                 np.asarray(self.starts, "<u8").tofile(out)
                 np.asarray(self.value_starts, "<u8").tofile(out)
@@ -123,13 +163,13 @@ class PositionsWriter:
 
 
 class PositionsFile:
-    """A positions file, memory-mapped; raises ValueError if it is not whole."""
+    """A positions or weights file, memory-mapped; raises ValueError if it is not whole."""
 
     def __init__(self, path: Path):
         data = np.memmap(path, dtype=np.uint8, mode="r")
         if len(data) < _HEADER.size:
             raise ValueError(f"{path}: too short")
-        magic, terms, postings, size, complete = _HEADER.unpack(data[: _HEADER.size].tobytes())
+        magic, terms, postings, size, flags = _HEADER.unpack(data[: _HEADER.size].tobytes())
         if magic != MAGIC:
             raise ValueError(f"{path}: not a positions file")
         offset = _HEADER.size
@@ -143,13 +183,15 @@ class PositionsFile:
         expected = _HEADER.size + 8 * (3 * terms + 2) + 2 * _padded(4 * postings) + size
         if len(data) != expected:
             raise ValueError(f"{path}: {len(data)} bytes where {expected} were expected")
-        self.complete = bool(complete)
+        self.complete = bool(flags & _COMPLETE)
+        self.has_weights = bool(flags & _WEIGHTS)
         self.keys = take("<u8", terms)
         self.starts = take("<u8", terms + 1)
         self.value_starts = take("<u8", terms + 1)
         self.ids = take("<u4", postings)
         offset = _padded(offset)
-        self.lengths = take("<u4", postings)
+        # A weights file has weights where a positions file has value lengths.
+        self.lengths = take("<f4" if self.has_weights else "<u4", postings)
         offset = _padded(offset)
         self.values = take("u1", size)
 
@@ -164,6 +206,10 @@ class PositionsFile:
     def ids_of(self, term: int) -> np.ndarray:
         """The document numbers of a term's postings (a view of the file)."""
         return self.ids[int(self.starts[term]) : int(self.starts[term + 1])]
+
+    def weights_of(self, term: int) -> np.ndarray:
+        """The weights of a term's postings, in a weights file."""
+        return self.lengths[int(self.starts[term]) : int(self.starts[term + 1])]
 
     def ids_between(self, low: int, high: int | None) -> np.ndarray:
         """The document numbers of every term whose blocks start at or after the

@@ -557,10 +557,13 @@ class BulkSegmentWriter(SegmentWriter):
         lengths[: len(known)] = known
         fieldid = pack_ushort(writer._fieldid)
         add_term = writer._tindex.add
-        phrase_file = None
-        if isinstance(field.format, VarintPositions):
-            name = f"{self.newsegment.segment_id()}{positions.SUFFIX}"
-            phrase_file = positions.PositionsWriter(Path(self.storage.folder) / name)
+        arrays = None  # the segment's postings file of this field, if it has one
+        file_name = positions.file_name(self.newsegment.segment_id(), name, field)
+        if file_name is not None:
+            arrays = positions.PositionsWriter(
+                Path(self.storage.folder) / file_name,
+                weights=not isinstance(field.format, VarintPositions),
+            )
         try:
             for text, parts in _merged(runs):
                 docs, weights, values = _taken(parts, value_size)
@@ -574,13 +577,13 @@ class BulkSegmentWriter(SegmentWriter):
                     _block_values(values, value_size),
                 )
                 add_term(fieldid + text, info.to_bytes())
-                if phrase_file is not None:
-                    phrase_file.add(info.extent()[0], docs, values)
-            if phrase_file is not None:
-                phrase_file.close()
+                if arrays is not None:
+                    arrays.add(info.extent()[0], docs, values, weights)
+            if arrays is not None:
+                arrays.close()
         except BaseException:
-            if phrase_file is not None:
-                phrase_file.cancel()
+            if arrays is not None:
+                arrays.cancel()
             raise
         finally:
             for run in runs:
