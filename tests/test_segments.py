@@ -16,7 +16,7 @@ from archive import engine, positions
 from archive.corpus import Corpus
 from archive.indexing import _scan, _Writer, part_of
 from archive.positions import PositionsFile
-from archive.schema import build_schema, document_to_fields
+from archive.schema import VarintPositions, build_schema, document_to_fields
 from archive.segments import BLOCK, COMPRESSION, BulkSegmentWriter
 from benchmarks.generate import generate
 
@@ -267,6 +267,38 @@ class _Info:
 
     def extent(self) -> tuple[int, int]:
         return self.offset, 1
+
+
+def test_positions_decoded_in_batches_are_each_words_and_a_position_beyond_32_bits_is_left_out(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(positions, "BATCH", 3)  # a batch every few words
+    fmt = VarintPositions()
+    words = {
+        100: [[1, 5], [2]],
+        200: [[7], [3, 4, 9], [1]],
+        300: [[2**33]],  # beyond 32 bits
+        400: [[65536 * 3 + 2]],
+    }
+    path = tmp_path / f"MAIN_x{positions.SUFFIX}"
+    writer = positions.PositionsWriter(path)
+    for key, lists in words.items():
+        docs = np.arange(len(lists), dtype=np.int64) * 2
+        writer.add(key, docs, [fmt.encode(p) for p in lists])
+    writer.close()
+    stored = PositionsFile(path)
+    assert not stored.complete
+    assert stored.find(_Info(300)) is None
+    for key, lists in words.items():
+        if key == 300:
+            continue
+        found = stored.postings(stored.find(_Info(key)))
+        everything = np.arange(len(lists))
+        assert found.ids.tolist() == [2 * n for n in range(len(lists))]
+        assert found.weights(everything).tolist() == [len(p) for p in lists]
+        flat, counts = found.positions(everything)
+        assert flat.tolist() == [n for p in lists for n in p]
+        assert counts.tolist() == [len(p) for p in lists]
 
 
 def test_a_damaged_positions_file_is_not_used(tmp_path):

@@ -612,10 +612,11 @@ def consecutive(words: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         keys = np.repeat(np.arange(size, dtype=np.int64) * span, counts) + found + (len(words) - k)
         if shared is None or not len(keys):
             shared = keys
-        else:  # the keys in both: the shorter list looked up in the longer
-            short, long = (keys, shared) if len(keys) < len(shared) else (shared, keys)
-            at = np.minimum(np.searchsorted(long, short), len(long) - 1)
-            shared = short[long[at] == short]
+        else:  # the keys in both (each list holds a key once): equal neighbours
+            # once merged; a stable sort merges two sorted runs in one pass.
+            merged = np.concatenate([shared, keys])
+            merged.sort(kind="stable")
+            shared = merged[1:][merged[1:] == merged[:-1]]
     keep = np.zeros(size, dtype=bool)
     keep[shared // span] = True
     return keep

@@ -70,9 +70,10 @@ _REGISTRY = "registry.sha256"
 #: In a generation folder: the version of the way it was written.
 _FORMAT = "format"
 #: Changes when the index is written differently (2: positions as varints;
-#: 3: positions files of every phrase word); an index written in another
-#: format is rebuilt from the corpus.
-INDEX_FORMAT = "3"
+#: 3: positions files of every phrase word; 4: weights files, and positions
+#: files of 32-bit positions); an index written in another format is
+#: rebuilt from the corpus.
+INDEX_FORMAT = "4"
 #: In each part's folder: when each merged-away segment left the index.
 _RETIRED = "retired.json"
 #: Seconds a merged-away segment's files are kept for searchers still opening it.

@@ -25,20 +25,20 @@ cannot hold exactly).
 Layout (little-endian)::
 
     magic            8 bytes
-    T, P, B          uint64 each: terms, postings, bytes of values
+    T, P, B          uint64 each: terms, postings, positions
     flags            uint64      1: every word of the field is here; 2: a weights file
     keys             uint64[T]   the term's offset in the postings file (.pst),
                                  which its term info gives: sorted
     starts           uint64[T+1] the term's first posting
-    value_starts     uint64[T+1] the term's first byte of values
+    value_starts     uint64[T+1] the term's first position
     ids              uint32[P]   document numbers, per term in order
     (padding to 8 bytes)
-    lengths          uint32[P]   bytes of each posting's value
+    lengths          uint32[P]   how many positions each posting has
                      (float32[P] in a weights file: each posting's weight)
     (padding to 8 bytes)
-    values           uint8[B]    each posting's position deltas as `VarintPositions`
-                                 writes them (without its count), end to end
-                                 (none in a weights file)
+    values           uint32[B]   each posting's positions, end to end: read as
+                                 they are, with no decoding (none in a weights file)
+    (padding to 8 bytes)
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ from .schema import VarintPositions
 SUFFIX = ".positions"
 #: The file of a scored field without positions: `MAIN_<segment>.<field>.weights`.
 WEIGHTS_SUFFIX = ".weights"
-MAGIC = b"ARCPOS03"
+MAGIC = b"ARCPOS04"
+#: A positions writer decodes its terms' positions this many postings at a time.
+BATCH = 1 << 16
 _HEADER = struct.Struct("<8sQQQQ")
 #: Header flags.
 _COMPLETE, _WEIGHTS = 1, 2
@@ -105,33 +107,62 @@ class PositionsWriter:
         self.value_starts = [0]
         #: False once a word of the field has been left out.
         self.complete = True
+        # Terms waiting to have their positions decoded: (key, documents, values).
+        self._pending: list[tuple[int, np.ndarray, list[bytes]]] = []
+        self._pending_postings = 0
 
     def add(self, key: int, docs: np.ndarray, values: list[bytes], weights=None) -> None:
-        """A term's postings: its .pst offset, documents and `VarintPositions` values
-        (kept without their count, which the deltas give again); or for a
-        weights file, its documents and weights (`values` unused)."""
-        ids, lengths, data = self._files
-        if self.weights:
-            kept = np.asarray(weights, dtype="<f4")
-            if not np.array_equal(kept, weights):  # not exact in 32 bits: left out
+        """A term's postings: its .pst offset, documents and `VarintPositions`
+        values; or for a weights file, its documents and weights (`values` unused)."""
+        if not self.weights:
+            # Decoded many terms at a time: numpy's cost per call would
+            # otherwise be most of the work for the many rare words.
+            self._pending.append((key, docs, values))
+            self._pending_postings += len(docs)
+            if self._pending_postings >= BATCH:
+                self._decode_pending()
+            return
+        kept = np.asarray(weights, dtype="<f4")
+        if not np.array_equal(kept, weights):  # not exact in 32 bits: left out
+            self.complete = False
+            return
+        ids, lengths, _ = self._files
+        docs.astype("<u4").tofile(ids)
+        kept.tofile(lengths)
+        self._added(key, len(docs), 0)
+
+    def _added(self, key: int, postings: int, positions: int) -> None:
+        self.keys.append(key)
+        self.starts.append(self.starts[-1] + postings)
+        self.value_starts.append(self.value_starts[-1] + positions)
+
+    def _decode_pending(self) -> None:
+        pending, self._pending, self._pending_postings = self._pending, [], 0
+        if not pending:
+            return
+        found, counts = VarintPositions.decode_all([v for *_, part in pending for v in part])
+        if len(found) and found.max() > 0xFFFFFFFF:  # beyond 32 bits: that word left out
+            if len(pending) == 1:
                 self.complete = False
                 return
-            docs.astype("<u4").tofile(ids)
-            kept.tofile(lengths)
-            size = 0
-        else:
-            deltas, sizes, _ = VarintPositions.split_counts(values)
-            docs.astype("<u4").tofile(ids)
-            sizes.astype("<u4").tofile(lengths)
-            deltas.tofile(data)
-            size = len(deltas)
-        self.keys.append(key)
-        self.starts.append(self.starts[-1] + len(docs))
-        self.value_starts.append(self.value_starts[-1] + size)
+            for term in pending:  # which word it is
+                self._pending = [term]
+                self._decode_pending()
+            return
+        ids, lengths, data = self._files
+        np.concatenate([docs for _, docs, _ in pending]).astype("<u4").tofile(ids)
+        counts.astype("<u4").tofile(lengths)
+        found.astype("<u4").tofile(data)
+        firsts = np.cumsum([0] + [len(docs) for _, docs, _ in pending[:-1]])
+        for (key, docs, _), positions in zip(
+            pending, np.add.reduceat(counts, firsts).tolist(), strict=True
+        ):
+            self._added(key, len(docs), positions)
 
     def close(self) -> None:
         """Write the file (nothing when it has no word) and remove the parts."""
         try:
+            self._decode_pending()
             for handle in self._files:
                 handle.close()
             if not self.keys:
@@ -144,12 +175,11 @@ class PositionsWriter:
                 np.asarray(self.keys, "<u8").tofile(out)
                 np.asarray(self.starts, "<u8").tofile(out)
                 np.asarray(self.value_starts, "<u8").tofile(out)
-                for part, width in zip(self._parts, (4, 4, 1), strict=True):
+                for part in self._parts:
                     with open(part, "rb") as handle:
                         while chunk := handle.read(1 << 22):
                             out.write(chunk)
-                    if width == 4:
-                        out.write(b"\0" * (_padded(4 * postings) - 4 * postings))
+                    out.write(b"\0" * (_padded(out.tell()) - out.tell()))
             os.replace(temporary, self.path)
         finally:
             self.cancel()
@@ -180,7 +210,8 @@ class PositionsFile:
             offset += found.nbytes
             return found
 
-        expected = _HEADER.size + 8 * (3 * terms + 2) + 2 * _padded(4 * postings) + size
+        expected = _HEADER.size + 8 * (3 * terms + 2) + 2 * _padded(4 * postings)
+        expected += _padded(4 * size)
         if len(data) != expected:
             raise ValueError(f"{path}: {len(data)} bytes where {expected} were expected")
         self.complete = bool(flags & _COMPLETE)
@@ -190,10 +221,10 @@ class PositionsFile:
         self.value_starts = take("<u8", terms + 1)
         self.ids = take("<u4", postings)
         offset = _padded(offset)
-        # A weights file has weights where a positions file has value lengths.
+        # A weights file has weights where a positions file has counts.
         self.lengths = take("<f4" if self.has_weights else "<u4", postings)
         offset = _padded(offset)
-        self.values = take("u1", size)
+        self.values = take("<u4", size)
 
     def find(self, info) -> int | None:
         """The number of a term (given by its term info) in this file, if it is here."""
@@ -231,31 +262,26 @@ class PositionsFile:
 class FilePostings:
     """One term's postings from a positions file."""
 
-    def __init__(self, ids: np.ndarray, lengths: np.ndarray, values: np.ndarray):
+    def __init__(self, ids: np.ndarray, counts: np.ndarray, positions: np.ndarray):
         self.ids = ids
-        self._lengths = lengths.astype(np.int64)
-        self._values = values
-        self._starts = np.cumsum(self._lengths) - self._lengths
-
-    def _deltas(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(delta bytes of the postings at `index` end to end, each one's length)."""
-        lengths = self._lengths[index]
-        return gather(self._values, self._starts[index], lengths), lengths
+        self._counts = counts.astype(np.int64)
+        self._positions = positions
+        self._starts = np.cumsum(self._counts) - self._counts
 
     def weights(self, index: np.ndarray) -> np.ndarray:
         """The weights (numbers of positions) of the postings at `index`."""
-        data, lengths = self._deltas(index)
-        last = np.flatnonzero(data < 0x80)  # every delta ends with such a byte
-        return np.diff(np.searchsorted(last, np.cumsum(lengths)), prepend=0).astype(np.float64)
+        return self._counts[index].astype(np.float64)
 
     def positions(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(positions end to end, how many each) of the postings at `index`."""
-        return VarintPositions.decode_deltas(*self._deltas(index))
+        counts = self._counts[index]
+        found = gather(self._positions, self._starts[index], counts)
+        return found.astype(np.int64), counts
 
 
 def gather(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The ranges `data[start : start + length]`, end to end, through an index of
-    every byte."""
+    every item."""
     ends = np.cumsum(lengths)
     where = np.repeat(starts - (ends - lengths), lengths)
     return data[where + np.arange(int(ends[-1]) if len(ends) else 0)]
