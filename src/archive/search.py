@@ -10,6 +10,7 @@ a web request, and nothing outside this module builds a Whoosh query.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 import threading
@@ -1228,10 +1229,14 @@ def _engine_rank(kept, sort: str, limit: int, searcher) -> list[tuple[int, float
     else:
         candidates = np.arange(len(primary))
 
-    def doc_id(i: int) -> str:  # the last tie-break, read for the candidates only
+    def doc_id(i: int) -> str:  # the last tie-break, read only where there are ties
         return searcher.stored_fields(int(docnums[i]))["meta"]["id"]
 
-    chosen = sorted(candidates.tolist(), key=lambda i: (primary[i], secondary[i], doc_id(i)))
+    chosen = []
+    ordered = sorted(candidates.tolist(), key=lambda i: (primary[i], secondary[i]))
+    for _, tied in itertools.groupby(ordered, key=lambda i: (primary[i], secondary[i])):
+        tied = list(tied)
+        chosen.extend(sorted(tied, key=doc_id) if len(tied) > 1 else tied)
     return [(int(docnums[i]), float(scores[i])) for i in chosen[:limit]]
 
 
