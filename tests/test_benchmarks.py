@@ -34,5 +34,9 @@ def test_the_benchmark_harness_writes_its_report(tmp_path, monkeypatch):
     for category in run.CATEGORIES:
         assert f"| {category} |" in report
     assert "add 100 documents → searchable" in report and "SQLite FTS5 build" in report
+    # How many documents each engine found, per category: common words are found by both.
+    found = report.split("Documents found")[1].split("| common |")[1].split("\n")[0]
+    ours, theirs = (int(n.strip().replace(",", "")) for n in found.strip(" |").split("|"))
+    assert ours >= theirs > 0
     run.main()  # a second run replaces its section instead of adding one
     assert out.read_text(encoding="utf-8").count("## 300 documents") == 1
