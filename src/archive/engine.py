@@ -310,33 +310,42 @@ class Matches:
         return cls(EMPTY_IDS, EMPTY_SCORES)
 
 
-def union(parts: list[Matches]) -> Matches:
+def union(parts: list[Matches], size: int) -> Matches:
+    """Documents any part matches, their scores summed. `size`: the segment's
+    number of documents, which bounds the document numbers: counting into
+    tables of that size costs less than sorting the lists together."""
     parts = [p for p in parts if len(p.ids)]
     if not parts:
         return Matches.empty()
     if len(parts) == 1:
         return parts[0]
     ids = np.concatenate([p.ids for p in parts])
-    scores = np.concatenate([p.scores for p in parts])
-    unique, inverse = np.unique(ids, return_inverse=True)
-    # Sum in the order Whoosh's union matcher adds: child by child.
-    return Matches(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
+    # Summed in the order Whoosh's union matcher adds: child by child.
+    totals = np.bincount(ids, weights=np.concatenate([p.scores for p in parts]), minlength=size)
+    found = np.flatnonzero(np.bincount(ids, minlength=size))
+    return Matches(found, totals[found])
 
 
-def intersection(parts: list[Matches]) -> Matches:
+def intersection(parts: list[Matches], size: int) -> Matches:
+    """Documents every part matches, their scores summed."""
     result = parts[0]
     for part in parts[1:]:
-        common, left, right = np.intersect1d(
-            result.ids, part.ids, assume_unique=True, return_indices=True
-        )
-        result = Matches(common, result.scores[left] + part.scores[right])
-        if not len(common):
+        if not len(result.ids):
             break
+        scores = np.zeros(size)
+        scores[result.ids] = result.scores
+        present = np.zeros(size, dtype=bool)
+        present[result.ids] = True
+        keep = present[part.ids]
+        common = part.ids[keep]
+        result = Matches(common, scores[common] + part.scores[keep])
     return result
 
 
-def difference(positive: Matches, negative: Matches) -> Matches:
-    keep = ~np.isin(positive.ids, negative.ids, assume_unique=True)
+def difference(positive: Matches, negative: Matches, size: int) -> Matches:
+    excluded = np.zeros(size, dtype=bool)
+    excluded[negative.ids] = True
+    keep = ~excluded[positive.ids]
     return Matches(positive.ids[keep], positive.scores[keep])
 
 
@@ -453,12 +462,14 @@ class Evaluator:
         if isinstance(query, wq.Term):
             return self.term(query)
         if isinstance(query, wq.Or) and type(query) is wq.Or:
-            return union([self.run(q) for q in query.subqueries])
+            return union([self.run(q) for q in query.subqueries], self.data.size)
         if isinstance(query, wq.And) and type(query) is wq.And:
-            return intersection([self.run(q) for q in query.subqueries])
+            return intersection([self.run(q) for q in query.subqueries], self.data.size)
         if type(query) is wq.AndNot:
             positive = self.run(query.a)
-            return difference(positive, self.run(query.b)) if len(positive.ids) else positive
+            if not len(positive.ids):
+                return positive
+            return difference(positive, self.run(query.b), self.data.size)
         if type(query) is wq.Phrase and query.slop == 1 and len(query.words) > 1:
             return self.phrase(query)
         if type(query) is PrefixSet:
