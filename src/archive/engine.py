@@ -322,7 +322,9 @@ def union(parts: list[Matches], size: int) -> Matches:
     ids = np.concatenate([p.ids for p in parts])
     # Summed in the order Whoosh's union matcher adds: child by child.
     totals = np.bincount(ids, weights=np.concatenate([p.scores for p in parts]), minlength=size)
-    found = np.flatnonzero(np.bincount(ids, minlength=size))
+    present = np.zeros(size, dtype=bool)
+    present[ids] = True
+    found = np.flatnonzero(present)
     return Matches(found, totals[found])
 
 
