@@ -12,10 +12,11 @@ Layout of ``index/``::
         restricted/    Whoosh index of restricted documents, searched together
                        with public/ for archivists
 
-Beside each Whoosh segment (``MAIN_<id>.*``) the indexer keeps two files that
+Beside each Whoosh segment (``MAIN_<id>.*``) the indexer keeps files that
 only repeat what the segment holds, for speed, and go with it:
-``.arrays.npz`` (dates and facet values, see `engine`) and ``.positions``
-(the phrase field's postings, see `positions`).
+``.arrays.npz`` (dates and facet values, see `engine`), ``.positions`` (the
+phrase field's postings) and ``.<field>.weights`` (the other scored fields'
+documents and weights, see `positions`).
 
 `update` follows the corpus incrementally (content hashes tell new, changed
 and deleted files); `rebuild` builds a new generation and switches CURRENT
