@@ -178,6 +178,29 @@ def test_a_postings_file_that_cannot_be_written_leaves_nothing_behind(
         assert not list(tmp_path.iterdir())
 
 
+def test_a_phrase_finds_consecutive_words_and_leaves_positions_beyond_its_keys_to_whoosh():
+    import numpy as np
+
+    from archive import engine
+    from archive.schema import VarintPositions
+
+    fmt = VarintPositions()
+
+    def term(lists):
+        values = [fmt.encode(p) for p in lists.values()]
+        return engine.BlockPostings(np.array(list(lists)), np.ones(len(lists)), values)
+
+    # "a b": document 3 has them one after the other, 5 in the other order, 8 apart.
+    first = term({3: [4, 10], 5: [7], 8: [1]})
+    second = term({3: [11], 5: [6], 8: [9]})
+    common = np.array([3, 5, 8])
+    keys = [engine.phrase_keys(first, common, 2), engine.phrase_keys(second, common, 1)]
+    assert engine.consecutive(keys).tolist() == [3]
+    beyond = term({3: [1 << 32], 5: [2]})
+    assert engine.phrase_keys(beyond, np.array([5]), 1) is not None
+    assert engine.phrase_keys(beyond, np.array([3, 5]), 1) is None
+
+
 def test_positions_are_read_back_exactly_one_value_or_thousands_at_once():
     import random
 

@@ -505,16 +505,15 @@ class Evaluator:
             if not len(common):
                 return Matches.empty()
         terms = [read[k] for k in range(len(words))]
-        common = common[self.data.live[common]]
-        where = [np.searchsorted(term.ids, common) for term in terms]
-        keep = consecutive(
-            [term.positions(index) for term, index in zip(terms, where, strict=True)]
-        )
-        found = common[keep]
+        keys = [phrase_keys(term, common, len(terms) - k) for k, term in enumerate(terms)]
+        if any(k is None for k in keys) or self.data.size >= 1 << (63 - POSITION_BITS):
+            return self.fallback(query)  # positions or documents beyond the keys' bits
+        found = consecutive(keys)
+        found = found[self.data.live[found]]
         scores = np.zeros(len(found))
-        for word, term, index in zip(words, terms, where, strict=True):
-            part = self.score(field, word, found, term.weights(index[keep]))
-            scores = scores + part
+        for word, term in zip(words, terms, strict=True):
+            weights = term.weights(np.searchsorted(term.ids, found))
+            scores = scores + self.score(field, word, found, weights)
         if query.boost != 1.0:
             scores = scores * query.boost
         return Matches(found, scores)
@@ -608,31 +607,56 @@ def phrase_postings(reader, data: Segment, field: str, text: str, within=None):
     return None if read is None else BlockPostings(*read)
 
 
-def consecutive(words: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Which candidates have the words at consecutive positions.
+#: A phrase word's key: its document number shifted by this many bits, plus
+#: its position (below 2**32, as positions files keep them, plus the words'
+#: offsets).
+POSITION_BITS = 33
 
-    `words[k]` is word k's positions in every candidate, end to end, and how
-    many each candidate has. Each position p of word k becomes the key
-    (n, p - k); a candidate is kept when some key is shared by every word.
+
+def phrase_keys(
+    term: FilePostings | BlockPostings, common: np.ndarray, offset: int = 0
+) -> np.ndarray | None:
+    """Sorted keys `(document << POSITION_BITS) + position + offset` of a phrase
+    word in the documents of `common` (or in more: every document of a word
+    that has few more than `common`, four fifths at least, which spares
+    gathering its positions); None if a position does not fit."""
+    if isinstance(term, FilePostings) and 5 * len(common) >= 4 * len(term.ids):
+        docs, (found, counts) = term.ids, term.positions(raw=True)
+    else:
+        docs, (found, counts) = common, term.positions(np.searchsorted(term.ids, common))
+    if len(found) and int(found.max()) >= 1 << 32:
+        return None
+    keys = np.repeat((docs << POSITION_BITS) + offset, counts)
+    keys += found
+    return keys
+
+
+def consecutive(keys: list[np.ndarray]) -> np.ndarray:
+    """The sorted documents where the words come one after another.
+
+    `keys[k]` are word k's `phrase_keys` with the offset n - k for n words:
+    word k at position p becomes (document, p + n - k), and a document is
+    kept when some key is shared by every word. Each list holds a key once, so the keys in two
+    lists are the equal neighbours of the lists merged (a stable sort merges
+    two sorted runs in one pass), or for a list much shorter than the other,
+    those of its keys a binary search finds in the other.
     """
-    size = len(words[0][1])
-    if not size:
-        return np.zeros(0, dtype=bool)
-    span = 1 << 36  # more than any position plus the number of words
-    shared = None
-    for k, (found, counts) in enumerate(words):
-        # Sorted already: by candidate, then by position within it.
-        keys = np.repeat(np.arange(size, dtype=np.int64) * span, counts) + found + (len(words) - k)
-        if shared is None or not len(keys):
-            shared = keys
-        else:  # the keys in both (each list holds a key once): equal neighbours
-            # once merged; a stable sort merges two sorted runs in one pass.
-            merged = np.concatenate([shared, keys])
-            merged.sort(kind="stable")
-            shared = merged[1:][merged[1:] == merged[:-1]]
-    keep = np.zeros(size, dtype=bool)
-    keep[shared // span] = True
-    return keep
+    shared = keys[0]
+    for more in keys[1:]:
+        if not len(shared):
+            break
+        short, long = (more, shared) if len(more) < len(shared) else (shared, more)
+        if 32 * len(short) < len(long):  # a few keys: each looked up in the long list
+            at = np.minimum(np.searchsorted(long, short), len(long) - 1)
+            shared = short[long[at] == short]
+            continue
+        merged = np.concatenate([shared, more])
+        merged.sort(kind="stable")
+        shared = merged[1:][merged[1:] == merged[:-1]]
+    docs = shared >> POSITION_BITS
+    if not len(docs):
+        return EMPTY_IDS
+    return docs[np.concatenate([[True], docs[1:] != docs[:-1]])]
 
 
 def postings(reader, field: str, text, values: bool = False, within=None):

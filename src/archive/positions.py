@@ -272,8 +272,13 @@ class FilePostings:
         """The weights (numbers of positions) of the postings at `index`."""
         return self._counts[index].astype(np.float64)
 
-    def positions(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(positions end to end, how many each) of the postings at `index`."""
+    def positions(self, index: np.ndarray | None = None, raw: bool = False):
+        """(positions end to end, how many each) of the postings at `index`
+        (None: of every posting, with no gathering; `raw`: as the file's
+        32-bit numbers, a view of it)."""
+        if index is None:
+            found = self._positions
+            return (found if raw else found.astype(np.int64)), self._counts
         counts = self._counts[index]
         found = gather(self._positions, self._starts[index], counts)
         return found.astype(np.int64), counts
