@@ -572,21 +572,30 @@ class BlockPostings:
         return VarintPositions.decode_all([self._values[i] for i in index.tolist()])
 
 
+def _in_file(reader, data: Segment, field: str, text: str):
+    """(the segment's postings file of the field, the term's number in it), or
+    (file or None, None) when the segment's blocks must be read instead; None
+    when the segment does not have the term."""
+    found = postings_file(data, reader, field)
+    if found is None:
+        return None, None
+    info = _term_info(reader, field, text)
+    return None if info is None else (found, found.find(info))
+
+
 def term_postings(reader, data: Segment, field: str, text: str):
     """(document numbers, weights) of a term in a segment, or None if it has
     none there: from the segment's postings file of the field if the term is
     in it, else from its blocks."""
-    found = postings_file(data, reader, field)
-    if found is not None:
-        info = _term_info(reader, field, text)
-        if info is None:
-            return None
-        term = found.find(info)
-        if term is not None and found.has_weights:
-            return found.ids_of(term).astype(np.int64), found.weights_of(term).astype(np.float64)
-        if term is not None:
-            read = found.postings(term)
-            return read.ids, read.weights(np.arange(len(read.ids)))
+    located = _in_file(reader, data, field, text)
+    if located is None:
+        return None
+    found, term = located
+    if term is not None and found.has_weights:
+        return found.ids_of(term).astype(np.int64), found.weights_of(term).astype(np.float64)
+    if term is not None:
+        read = found.postings(term)
+        return read.ids, read.weights(np.arange(len(read.ids)))
     read = postings(reader, field, text)
     return None if read is None else read[:2]
 
@@ -595,14 +604,12 @@ def phrase_postings(reader, data: Segment, field: str, text: str, within=None):
     """A phrase word's postings in a segment (None if it has none there): from
     the segment's positions file if the word is in it, else from its blocks
     (only those that can hold a document of `within`, if given)."""
-    found = postings_file(data, reader, field)
-    if found is not None:
-        info = _term_info(reader, field, text)
-        if info is None:
-            return None
-        term = found.find(info)
-        if term is not None:
-            return found.postings(term)
+    located = _in_file(reader, data, field, text)
+    if located is None:
+        return None
+    found, term = located
+    if term is not None:
+        return found.postings(term)
     read = postings(reader, field, text, values=True, within=within)
     return None if read is None else BlockPostings(*read)
 
