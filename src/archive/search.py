@@ -64,8 +64,9 @@ SORTS = ("relevance", "date", "date-asc")
 ENTITY_FIELDS = {"country": "country", "organisation": "org", "person": "person"}
 #: Most values listed per facet (the most frequent; selected values are always listed).
 FACET_LIMIT = 100
-#: Documents kept read and analysed in memory (for snippets and document pages).
-DOCUMENT_CACHE_SIZE = 512
+#: Documents kept read and analysed in memory (for snippets and document pages):
+#: about 160 KB each for documents of 600–1,500 words, in each server process.
+DOCUMENT_CACHE_SIZE = 128
 #: Words all the prefixes of one query may expand to together; a prefix that
 #: would go over is refused with a message.
 MAX_PREFIX_TERMS = 2000
