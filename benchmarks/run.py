@@ -56,15 +56,16 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants."""
+def tree_rss(pid: int, kind: str = "VmRSS") -> int:
+    """Resident bytes of a process and all its descendants (`kind`: RssFile for
+    the pages of mapped files alone)."""
     total, pending = 0, [pid]
     while pending:
         current = pending.pop()
         try:
             with open(f"/proc/{current}/status") as handle:
                 for line in handle:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(f"{kind}:"):
                         total += int(line.split()[1]) * 1024
         except OSError:
             continue
@@ -390,12 +391,22 @@ def time_open(home: Path) -> float:
     return float(out.stdout.strip())
 
 
-def server_memory(home: Path) -> int:
-    """Resident bytes of `archive serve` with the index open, after a few searches."""
+def server_memory(home: Path, queries: dict[str, list[str]]) -> tuple[int, int, int, int]:
+    """Resident bytes of `archive serve` after a few searches, then after every
+    query of the set on the search page and the API: (first, then, of which
+    pages of mapped index files, searches)."""
     with web.serving(home) as (base, server):
         for query in ("rights", "مصر", "Egypt"):
             web.urllib.request.urlopen(f"{base}/en/search?q={web.urllib.parse.quote(query)}").read()
-        return tree_rss(server.pid)
+        first = tree_rss(server.pid)
+        searches = 0
+        for items in queries.values():
+            for query in items:
+                for path in ("en/search", "api/search"):
+                    quoted = web.urllib.parse.quote(query)
+                    web.urllib.request.urlopen(f"{base}/{path}?q={quoted}").read()
+                    searches += 1
+        return first, tree_rss(server.pid), tree_rss(server.pid, "RssFile"), searches
 
 
 # --- Report ---------------------------------------------------------------------------------------
@@ -528,10 +539,15 @@ def main() -> None:
     row("add 100 documents → searchable", f"{updates[100]:.2f} s")
     row("searcher open + first search, fresh process", f"{time_open(home):.2f} s")
     http = None
-    if not args.no_http:
-        row("server resident memory, index open", f"{server_memory(home) / 2**20:.0f} MiB")
-        http = web.run(home, 4, 400)
     queries = query_set(corpus)
+    if not args.no_http:
+        first, then, mapped, searches = server_memory(home, queries)
+        row("server resident memory, index open, after 3 searches", f"{first / 2**20:.0f} MiB")
+        row(
+            f"server resident memory after {searches} searches of every category",
+            f"{then / 2**20:.0f} MiB, of which {mapped / 2**20:.0f} MiB pages of the index files",
+        )
+        http = web.run(home, 4, 400)
     ours = time_archive(home, queries)
     fts = time_fts(fts_path, queries)
     hits = hit_counts(home, fts_path, queries)
