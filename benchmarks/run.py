@@ -56,14 +56,15 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def tree_rss(pid: int, kind: str = "VmRSS") -> int:
+def tree_rss(pid: int, kind: str = "VmRSS", source: str = "status") -> int:
     """Resident bytes of a process and all its descendants (`kind`: RssFile for
-    the pages of mapped files alone)."""
+    the pages of mapped files alone; Pss with `source` smaps_rollup for the
+    proportional count, which shares a page between the processes mapping it)."""
     total, pending = 0, [pid]
     while pending:
         current = pending.pop()
         try:
-            with open(f"/proc/{current}/status") as handle:
+            with open(f"/proc/{current}/{source}") as handle:
                 for line in handle:
                     if line.startswith(f"{kind}:"):
                         total += int(line.split()[1]) * 1024
@@ -391,10 +392,10 @@ def time_open(home: Path) -> float:
     return float(out.stdout.strip())
 
 
-def server_memory(home: Path, queries: dict[str, list[str]]) -> tuple[int, int, int, int]:
+def server_memory(home: Path, queries: dict[str, list[str]]) -> tuple[int, int, int, int, int]:
     """Resident bytes of `archive serve` after a few searches, then after every
     query of the set on the search page and the API: (first, then, of which
-    pages of mapped index files, searches)."""
+    pages of mapped index files, proportional count, searches)."""
     with web.serving(home) as (base, server):
         for query in ("rights", "مصر", "Egypt"):
             web.urllib.request.urlopen(f"{base}/en/search?q={web.urllib.parse.quote(query)}").read()
@@ -406,7 +407,18 @@ def server_memory(home: Path, queries: dict[str, list[str]]) -> tuple[int, int, 
                     quoted = web.urllib.parse.quote(query)
                     web.urllib.request.urlopen(f"{base}/{path}?q={quoted}").read()
                     searches += 1
-        return first, tree_rss(server.pid), tree_rss(server.pid, "RssFile"), searches
+        then, mapped = tree_rss(server.pid), tree_rss(server.pid, "RssFile")
+        return first, then, mapped, tree_rss(server.pid, "Pss", "smaps_rollup"), searches
+
+
+def memory_rows(home: Path, queries: dict[str, list[str]], row) -> None:
+    first, then, mapped, proportional, searches = server_memory(home, queries)
+    row("server resident memory, index open, after 3 searches", f"{first / 2**20:.0f} MiB")
+    row(
+        f"server resident memory after {searches} searches of every category",
+        f"{then / 2**20:.0f} MiB, of which {mapped / 2**20:.0f} MiB pages of the index files; "
+        f"{proportional / 2**20:.0f} MiB counting a page shared by the processes once",
+    )
 
 
 # --- Report ---------------------------------------------------------------------------------------
@@ -491,6 +503,11 @@ def main() -> None:
     )
     parser.add_argument("--no-http", action="store_true", help="Skip the HTTP measurements.")
     parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="Only measure the server's memory on the existing index (printed, nothing written).",
+    )
+    parser.add_argument(
         "--no-rebuild",
         action="store_true",
         help="Measure the existing index (rebuild figures are left out).",
@@ -509,6 +526,9 @@ def main() -> None:
         rows.append((name, value))
         print(f"{name}: {value}", flush=True)  # kept if a later step fails
 
+    if args.memory:
+        memory_rows(home, query_set(corpus), row)
+        return
     if args.no_rebuild:
         args.single = False
     if args.single:
@@ -541,12 +561,7 @@ def main() -> None:
     http = None
     queries = query_set(corpus)
     if not args.no_http:
-        first, then, mapped, searches = server_memory(home, queries)
-        row("server resident memory, index open, after 3 searches", f"{first / 2**20:.0f} MiB")
-        row(
-            f"server resident memory after {searches} searches of every category",
-            f"{then / 2**20:.0f} MiB, of which {mapped / 2**20:.0f} MiB pages of the index files",
-        )
+        memory_rows(home, queries, row)
         http = web.run(home, 4, 400)
     ours = time_archive(home, queries)
     fts = time_fts(fts_path, queries)

@@ -40,3 +40,25 @@ def test_the_benchmark_harness_writes_its_report(tmp_path, monkeypatch):
     assert ours >= theirs > 0
     run.main()  # a second run replaces its section instead of adding one
     assert out.read_text(encoding="utf-8").count("## 300 documents") == 1
+
+
+def test_the_benchmark_measures_the_servers_memory_alone(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "benchmarks.md"
+    home = tmp_path / "bench"
+    argv = ["benchmarks.run", "--n", "300", "--words", "bundled", "--home", str(home)]
+    monkeypatch.setattr(sys, "argv", [*argv, "--no-http", "--out", str(out)])
+    monkeypatch.setattr(run, "RUNS", 1)
+    monkeypatch.setattr(run, "time_archive", lambda *_: {})  # only the index is needed
+    monkeypatch.setattr(run, "time_fts", lambda *_: {})
+    monkeypatch.setattr(run, "report", lambda *_: "## 300 documents\n")
+    run.main()
+    capsys.readouterr()
+    written = out.read_text(encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", [*argv, "--memory", "--out", str(out)])
+    run.main()
+    printed = capsys.readouterr().out
+    assert "server resident memory, index open, after 3 searches:" in printed
+    searches = 2 * sum(len(q) for q in run.query_set(run.Corpus(home)).values())
+    assert f"after {searches} searches of every category:" in printed
+    assert "MiB pages of the index files" in printed
+    assert out.read_text(encoding="utf-8") == written  # nothing written
