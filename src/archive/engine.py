@@ -138,9 +138,7 @@ def _save_postings(reader, field: str, path: Path) -> None:
     if path.exists() or not isinstance(terms, W3TermsReader):
         return
     try:
-        writer = PositionsWriter(
-            path, weights=not isinstance(reader.schema[field].format, VarintPositions)
-        )
+        writer = PositionsWriter.for_field(path, reader.schema[field])
     except OSError:  # an index folder that cannot be written is only slower
         return
     try:
@@ -643,10 +641,10 @@ def consecutive(keys: list[np.ndarray]) -> np.ndarray:
 
     `keys[k]` are word k's `phrase_keys` with the offset n - k for n words:
     word k at position p becomes (document, p + n - k), and a document is
-    kept when some key is shared by every word. Each list holds a key once, so the keys in two
-    lists are the equal neighbours of the lists merged (a stable sort merges
-    two sorted runs in one pass), or for a list much shorter than the other,
-    those of its keys a binary search finds in the other.
+    kept when some key is shared by every word. Each list holds a key once,
+    so the keys in two lists are the equal neighbours of the lists merged (a
+    stable sort merges two sorted runs in one pass), or for a list much
+    shorter than the other, those of its keys a binary search finds in it.
     """
     shared = keys[0]
     for more in keys[1:]:

@@ -111,6 +111,12 @@ class PositionsWriter:
         self._pending: list[tuple[int, np.ndarray, list[bytes]]] = []
         self._pending_postings = 0
 
+    @classmethod
+    def for_field(cls, path: Path, field) -> PositionsWriter:
+        """The writer of a field's file (see `file_name`): positions for the
+        phrase field, weights for the other scored fields."""
+        return cls(path, weights=not isinstance(field.format, VarintPositions))
+
     def add(self, key: int, docs: np.ndarray, values: list[bytes], weights=None) -> None:
         """A term's postings: its .pst offset, documents and `VarintPositions`
         values; or for a weights file, its documents and weights (`values` unused)."""

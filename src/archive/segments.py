@@ -47,7 +47,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from . import positions
-from .schema import TermCounts, VarintPositions
+from .schema import TermCounts
 
 #: Postings per block and zlib level, as Whoosh's W3 codec writes them.
 _CODEC = W3Codec()
@@ -560,9 +560,8 @@ class BulkSegmentWriter(SegmentWriter):
         arrays = None  # the segment's postings file of this field, if it has one
         file_name = positions.file_name(self.newsegment.segment_id(), name, field)
         if file_name is not None:
-            arrays = positions.PositionsWriter(
-                Path(self.storage.folder) / file_name,
-                weights=not isinstance(field.format, VarintPositions),
+            arrays = positions.PositionsWriter.for_field(
+                Path(self.storage.folder) / file_name, field
             )
         try:
             for text, parts in _merged(runs):
