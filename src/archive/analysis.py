@@ -24,16 +24,50 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterator
+from functools import cache
 
 import Stemmer
+from babel import Locale
+from pyarabic import araby, propernouns
 from whoosh.analysis import Analyzer, Token
+
+# --- Choices -------------------------------------------------------------------
+
+#: Analysis choices that `archive eval --compare NAME` measures by turning one
+#: off (docs/search.md gives each one's measured effect).
+CHOICES = {
+    "clitics": "Arabic clitics و ف ب ل ك removed where the rest is a commoner word",
+    "proper-nouns": "Arabic country and personal names kept whole by the stemmer",
+    "suffixes": "Arabic accusative, pronoun and teh marbuta endings reduced",
+    "stopwords": "Arabic stop list normalised like the tokens it filters",
+    "fold-first": "Latin accents folded before stemming",
+}
+_off: set[str] = set()
+
+
+def choice(name: str) -> bool:
+    return name not in _off
+
+
+def set_choices_off(names: set[str]) -> None:
+    """Turn analysis choices off (for comparing them); clears every cache."""
+    unknown = set(names) - set(CHOICES)
+    if unknown:
+        raise ValueError(f"unknown analysis choice: {', '.join(sorted(unknown))}")
+    _off.clear()
+    _off.update(names)
+    _caches.clear()
+    _pair_caches.clear()
+
 
 # --- Characters ---------------------------------------------------------------
 
-#: Arabic combining marks: honorifics, harakat, tanween, shadda, sukun, the
-#: dagger alef and Quranic annotation signs.
-ARABIC_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
-TATWEEL = "\u0640"
+#: Arabic combining marks: pyarabic's harakat, tanween, shadda and sukun, then
+#: honorifics, the rarer marks, the dagger alef and Quranic annotation signs.
+ARABIC_MARKS = "".join(araby.TASHKEEL) + (
+    "\u0610-\u061a\u0653-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
+)
+TATWEEL = araby.TATWEEL
 #: Invisible characters that may sit inside a word: zero-width (non-)joiners,
 #: bidi marks, embeddings and isolates, the Arabic letter mark and the BOM.
 INVISIBLES = "\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad"
@@ -86,16 +120,16 @@ LATIN_TABLE = _table({"’": "'", "œ": "oe", "æ": "ae"} | _DIGITS, INVISIBLES)
 
 # --- Arabic -------------------------------------------------------------------
 
-ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و")
-ARABIC_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "يه", "ه", "ه", "ي")
-# ية and ة are listed by Larkey; after normalisation they read يه and ه.
-
-#: Frequent function words, after normalisation.
-ARABIC_STOPWORDS = frozenset(
-    "في من على الى عن ان او ثم قد لا ما لم لن هذا هذه ذلك تلك التي الذي الذين "
-    "كان كانت مع بين عند كل هو هي هم انه انها به بها له لها فيه فيها منه منها".split()
-)
-
+#: Clitic letters that may stand before a word: the conjunctions و and ف, and
+#: the prepositions ب, ل and ك.
+CLITICS = "وفبلك"
+#: The article, alone or after clitics (ل + ال is written لل).
+ARTICLES = ("وبال", "وكال", "فبال", "فكال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال")
+#: Attached pronouns, longest first (ه is handled with teh marbuta, which
+#: normalisation also turns into ه).
+PRONOUNS = ("هما", "هم", "هن", "ها", "نا")
+#: Sound plural and dual endings, with the letters each must leave.
+NUMBER_SUFFIXES = (("ات", 3), ("ون", 3), ("ين", 3), ("ان", 4))
 
 _MARKS_TABLE = _table({}, ARABIC_MARKS + TATWEEL + INVISIBLES)
 
@@ -109,6 +143,129 @@ def is_arabic(token: str) -> bool:
     return _ARABIC_LETTER.search(token) is not None
 
 
+#: Places Babel names only in longer phrases (الأراضي الفلسطينية), and cities
+#: that end like a plural or dual.
+_PLACE_NAMES = "فلسطين بريطانيا أمريكا أميركا طهران عمّان أصفهان تطوان وهران"
+#: Tens, which end like a plural but are not one (عشرين is not عشر).
+_NUMBER_WORDS = (
+    "عشرون عشرين ثلاثون ثلاثين أربعون أربعين خمسون خمسين ستون ستين سبعون سبعين "
+    "ثمانون ثمانين تسعون تسعين"
+)
+
+
+#: Broken plurals of the words human-rights documents use most, each with its
+#: singular (a light stemmer cannot see that سجون is the plural of سجن).
+BROKEN_PLURALS = """
+سجون:سجن محاكم:محكمة قضايا:قضية حقوق:حق تقارير:تقرير أحكام:حكم
+سجناء:سجين صحف:صحيفة أطفال:طفل مدن:مدينة قوانين:قانون برامج:برنامج
+وسائل:وسيلة أجهزة:جهاز هواتف:هاتف شهود:شاهد جرائم:جريمة بلدان:بلد
+أنظمة:نظام أسر:أسرة تهم:تهمة أدوات:أداة خبراء:خبير وزراء:وزير
+رؤساء:رئيس زعماء:زعيم أعضاء:عضو أفراد:فرد أشخاص:شخص مواقع:موقع
+رسائل:رسالة أسلحة:سلاح مراكز:مركز مصادر:مصدر وثائق:وثيقة قيود:قيد
+شروط:شرط أسباب:سبب أشهر:شهر أيام:يوم أعوام:عام أسابيع:أسبوع شعوب:شعب
+أحزاب:حزب مجالس:مجلس لجان:لجنة قضاة:قاض أقارب:قريب أبناء:ابن
+نساء:امرأة رجال:رجل ضحايا:ضحية شهداء:شهيد معتقلات:معتقل سلطات:سلطة
+عملاء:عميل وكلاء:وكيل قروض:قرض ديون:دين أنشطة:نشاط أحداث:حدث أهداف:هدف
+أساليب:أسلوب أنواع:نوع أطراف:طرف أمور:أمر أوضاع:وضع مبالغ:مبلغ
+عمليات:عملية شبكات:شبكة أصوات:صوت آراء:رأي أفكار:فكرة أخبار:خبر
+مقالات:مقالة كتب:كتاب دول:دولة أعمال:عمل أموال:مال أسواق:سوق
+شركاء:شريك حلفاء:حليف أعداء:عدو أمراء:أمير ملوك:ملك جيوش:جيش قوات:قوة
+أسماء:اسم أصدقاء:صديق زملاء:زميل موظفين:موظف مساجين:سجين معارضين:معارض
+نشطاء:ناشط مدونين:مدون محامين:محام أطباء:طبيب فقراء:فقير عمال:عامل
+طلاب:طالب طلبة:طالب أساتذة:أستاذ علماء:عالم شباب:شاب مواثيق:ميثاق
+اتفاقيات:اتفاقية معاهدات:معاهدة دساتير:دستور مبادئ:مبدأ معايير:معيار
+إجراءات:إجراء تدابير:تدبير ظروف:ظرف حدود:حد
+"""
+
+
+@cache
+def _broken_plurals() -> dict[str, str]:
+    """Normalised broken plural -> normalised singular."""
+    found = {}
+    for pair in BROKEN_PLURALS.split():
+        plural, singular = pair.split(":")
+        found.setdefault(normalise_arabic(plural), (normalise_arabic(singular), singular))
+    return found
+
+
+@cache
+def _protected() -> dict[str, str]:
+    """Proper nouns the stemmer keeps whole, normalised, each mapped to its
+    form without the article: Babel's Arabic names of countries and
+    territories (لبنان is not لبن + ان, عمان not عم + ان) and pyarabic's
+    one-word personal names that end like a plural or dual (سليمان, عدنان)."""
+    names = (
+        set(Locale.parse("ar").territories.values())
+        | set(_PLACE_NAMES.split())
+        | set(_NUMBER_WORDS.split())
+    )
+    for line in (propernouns.TEXT + propernouns.TEXT1 + propernouns.TEXT2).splitlines():
+        parts = line.split()
+        # Only names that look like a plural or dual: سليمان, عدنان, ياسين.
+        if len(parts) == 2 and parts[1] == "nom" and parts[0].endswith(("ان", "ين", "ون")):
+            names.add(parts[0])
+    protected = {}
+    for name in names:
+        if " " in name:
+            continue
+        word = normalise_arabic(strip_marks(name))
+        bare = word[2:] if name.startswith("ال") and len(word) > 4 else word
+        protected[word] = protected["ال" + bare] = bare
+        protected.setdefault(bare, bare)
+    return protected
+
+
+def _zipf(word: str) -> float:
+    """How common a written Arabic word is (wordfreq's Zipf scale, 0 = unknown)."""
+    frequency = _local.__dict__.get("zipf")
+    if frequency is None:
+        from wordfreq import zipf_frequency  # loaded on the first Arabic clitic
+
+        frequency = _local.zipf = zipf_frequency
+    return frequency(word, "ar")
+
+
+#: How much commoner (on wordfreq's Zipf scale) the shorter reading of a word
+#: must be for an affix to be removed on the word counts' say-so: فيصل is not
+#: ف + يصل (+0.29), لحقوق is ل + حقوق (+0.46).
+MARGIN = 0.35
+
+
+def _commoner(shorter: str, whole: str) -> bool:
+    return _zipf(shorter) > _zipf(whole) + MARGIN
+
+
+def clitic_length(written: str) -> int:
+    """How many leading letters of a written word (diacritics removed, hamza
+    kept) are clitics: و or ف, then ب, ل or ك.
+
+    Letters are clitics only where the rest is a clearly commoner word than
+    the whole (ببرنامج is ب + برنامج; برنامج is not ب + رنامج; وزارة is not
+    و + زارة), judged by wordfreq's counts of written Arabic. A word that
+    neither form is known as loses a leading و or ف alone.
+    """
+    best, best_zipf = 0, 0.0
+    for length in (1, 2):
+        head = written[:length]
+        if len(written) - length < 3 or not _clitic_head(head):
+            continue
+        if written[length - 1 : length + 1] == "لل":  # ل + ال: the article rule's
+            continue
+        rest = written[length:]
+        if _commoner(rest, written) and _zipf(rest) > best_zipf:
+            best, best_zipf = length, _zipf(rest)
+    if not best and written[0] in "وف" and len(written) > 3:
+        if not _zipf(written[1:]) and not _zipf(written):
+            return 1
+    return best
+
+
+def _clitic_head(head: str) -> bool:
+    if len(head) == 1:
+        return head in CLITICS
+    return head[0] in "وف" and head[1] in "بلك"
+
+
 def normalise_arabic(token: str) -> str:
     """Normalise an Arabic-script token (expects NFKC input).
 
@@ -118,17 +275,127 @@ def normalise_arabic(token: str) -> str:
     return token.translate(ARABIC_TABLE)
 
 
-def stem_arabic(word: str) -> str:
-    """Light-stem a normalised Arabic word: one prefix, then suffixes.
+#: Frequent function words, normalised exactly as the tokens they filter are
+#: (so على, written with ى, stops the token علي it becomes).
+ARABIC_STOPWORDS = frozenset(
+    normalise_arabic(word)
+    for word in (
+        "في من على إلى عن أن إن أو ثم قد لا ما لم لن هذا هذه ذلك تلك التي الذي الذين "
+        "كان كانت مع بين عند كل هو هي هم أنه أنها به بها له لها فيه فيها منه منها"
+    ).split()
+)
+
+
+#: The stop list as it was before it was normalised (for `archive eval --compare`).
+_UNNORMALISED_STOPWORDS = frozenset(
+    word.replace("ي", "ى") if word in ("علي", "الي") else word for word in ARABIC_STOPWORDS
+)
+
+
+def stem_arabic(word: str, written: str | None = None) -> str:
+    """Stem a normalised Arabic word; `written` is the same word before
+    normalisation (with hamza and teh marbuta), for judging its affixes.
+
+    Proper nouns stay whole. Clitics go where the rest is a commoner word
+    (`clitic_length`), then the article. Then, each leaving at least three
+    letters: an accusative ا, an attached pronoun (restoring the teh marbuta
+    before it: قضيته → قضية), a plural or dual ending, and a final ة, ية or
+    nisba ي.
 
     >>> stem_arabic("والمنظمات")
     'منظم'
     """
-    for prefix in ARABIC_PREFIXES:
-        if word.startswith(prefix) and len(word) - len(prefix) >= (3 if len(prefix) == 1 else 2):
-            word = word[len(prefix) :]
+    protected = _protected() if choice("proper-nouns") else {}
+    if word in protected:
+        return protected[word]
+    # Diacritics removed, the written form has one letter per letter of `word`.
+    plain = strip_marks(written) if written is not None else None
+    if plain is not None and len(plain) != len(word):
+        plain = None
+    if plain is not None and choice("clitics"):
+        length = clitic_length(plain)
+    else:  # light10: و alone
+        length = 1 if len(word) > 3 and word[0] == "و" else 0
+    if length:
+        word, plain = word[length:], plain and plain[length:]
+        if word in protected:
+            return protected[word]
+    for article in ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            if word[1:] in protected:  # للبنان: ل + لبنان
+                return protected[word[1:]]
+            cut = len(article)
+            if plain and not article.endswith("لل") and plain[cut - 2 : cut] != "ال":
+                break  # إلكتروني, ألمانيا: a hamza is no article
+            if article.endswith("لل") and plain and _commoner(plain[cut - 1 :], plain[cut:]):
+                cut -= 1  # للاجئين: ل + ال + لاجئين, one ل written
+            word, plain = word[cut:], plain and plain[cut:]
             break
-    for suffix in ARABIC_SUFFIXES:
+    if word in protected:
+        return protected[word]
+    if not choice("suffixes"):
+        return _light10_suffixes(word)
+
+    def strip(n: int, keep: int = 3) -> bool:
+        nonlocal word, plain
+        if len(word) - n < keep:
+            return False
+        word, plain = word[:-n], plain and plain[:-n]
+        return True
+
+    if word.endswith("ا") and len(word) >= 4:  # accusative: حكمًا, صحفيا (not قضايا)
+        if (
+            (written is not None and "\u064b" in written[-2:])
+            or (len(word) >= 5 and word.endswith("يا") and word[-3] != "ا")
+            or (plain and _commoner(plain[:-1], plain))
+        ):
+            strip(1)
+    pronoun = any(word.endswith(ending) and strip(len(ending)) for ending in PRONOUNS)
+    nisba = False  # a ي taken for "my" may be a nisba: حقوقي is not حق
+    if not pronoun and plain and word.endswith(("كم", "كن", "ي")):
+        # Rarer pronouns, only where the word without them is clearly commoner:
+        # حكومتكم, حريتي; not محاكم.
+        ending = 1 if word.endswith("ي") else 2
+        bare = plain[:-ending]
+        if bare.endswith("ت") and len(bare) >= 4:
+            bare = bare[:-1] + "ة"
+        if len(bare) >= 3 and _commoner(bare, plain):
+            pronoun = strip(ending)
+            nisba = ending == 1
+    if not pronoun and word.endswith("ته") and len(word) >= 5:  # قضيته: ة, then ه
+        pronoun = strip(1)
+    if word in protected:  # فلسطيني → فلسطين
+        return protected[word]
+    singular = None if nisba else _broken_plurals().get(word)
+    if singular is not None:  # سجون → سجن, then the singular's own ending
+        word, plain = singular[0], singular[1] if plain is not None else None
+    if pronoun and word.endswith("ت") and not word.endswith("ات") and len(word) >= 4:
+        word, plain = word[:-1] + "ه", plain and plain[:-1] + "ة"  # حكومت(ها) → حكومة
+    for suffix, keep in NUMBER_SUFFIXES:
+        if word.endswith(suffix) and strip(len(suffix), keep):
+            if word.endswith("ت") and not word.endswith("ات") and len(word) >= 4:
+                word, plain = word[:-1] + "ه", plain and plain[:-1] + "ة"  # منظمتان
+            break
+    lexical = word in _LEXICAL_TEH_MARBUTA or (plain and plain in _LEXICAL_WITH_TEH_MARBUTA)
+    if not lexical:  # مدرسة is not مدرس
+        any(word.endswith(suffix) and strip(len(suffix)) for suffix in ("يه", "ه"))
+    if word.endswith("ي"):
+        strip(1)
+    return protected.get(word, word)
+
+
+#: Words whose teh marbuta makes another word, not a feminine (مدرسة school,
+#: مدرس teacher): they keep it, however it is written…
+_LEXICAL_TEH_MARBUTA = frozenset(
+    normalise_arabic(word) for word in "مدرسة جامعة طائرة رقابة دولة ثورة".split()
+)
+#: …or only when written with ة, where a pronoun ه is as likely (عمله: his work).
+_LEXICAL_WITH_TEH_MARBUTA = frozenset("مكتبة عملة شرطة مؤسسة".split())
+
+
+def _light10_suffixes(word: str) -> str:
+    """Larkey's light10 suffixes (ية and ة read يه and ه once normalised)."""
+    for suffix in ("ها", "ان", "ات", "ون", "ين", "يه", "يه", "ه", "ه", "ي"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
             word = word[: -len(suffix)]
     return word
@@ -137,17 +404,6 @@ def stem_arabic(word: str) -> str:
 # --- Latin --------------------------------------------------------------------
 
 ELISIONS = frozenset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu".split())
-
-#: English and French stopwords (accents folded). One list for all Latin text,
-#: so that a word dropped from a document is also dropped from every query.
-STOPWORDS = frozenset(
-    # English
-    "a an and are as at be but by for from if in into is it its no not of on or such "
-    "that the their then there these they this to was were will with "
-    # French
-    "au aux avec ce ces cet cette dans de des du elle elles en est et il ils la le les "
-    "leur leurs lui ne ni ont ou par pas pour qui que sa se ses son sont sur un une".split()
-)
 
 #: American spellings mapped to the British ones the stemmer then reduces.
 ENGLISH_VARIANTS = {
@@ -165,7 +421,16 @@ ENGLISH_VARIANTS = {
     "judgments": "judgements",
     "license": "licence",
     "licenses": "licences",
+    "program": "programme",
+    "programs": "programmes",
+    # Irregular plurals the stemmer leaves alone.
+    "women": "woman",
+    "men": "man",
+    "children": "child",
+    "people": "person",
 }
+#: British -ise spellings, written -ize before stemming (the -ize ones stem better).
+_ISE = re.compile(r"(?<=\w{3})is(e|es|ed|ing|ation|ations|er|ers)$")
 
 _STEMMER_LANGUAGES = {"en": "english", "fr": "french"}
 _local = threading.local()
@@ -203,15 +468,51 @@ def normalise_latin(token: str) -> str:
 
 
 def stem_latin(word: str, language: str) -> str:
-    """Stem a normalised Latin word in `language` ('en' or 'fr'), then fold accents."""
-    if language == "fr":
-        return fold_accents(_stemmer("fr").stemWord(word))
-    word = ENGLISH_VARIANTS.get(word, word)
-    stem = _stemmer("en").stemWord(word)
-    if stem.endswith("iz") and len(stem) > 4:  # organiz(ation) -> organis(ation)
-        stem = stem[:-2] + "is"
-    return fold_accents(stem)
+    """Fold the accents of a normalised Latin word, then stem it in `language`
+    ('en' or 'fr'). Folding first, as Lucene's French analysis does, lets
+    "procès" and "proces" reach the same stem.
 
+    >>> stem_latin("procès", "fr") == stem_latin("proces", "fr")
+    True
+    """
+    first = choice("fold-first")
+    if first:
+        word = fold_accents(word)
+    if language == "fr":
+        stem = _stemmer("fr").stemWord(word)
+        if first:  # unaccented, Snowball leaves some plural and feminine endings
+            if len(stem) > 4 and stem.endswith("us"):  # detenus → detenu
+                stem = stem[:-1]
+            while len(stem) > 4 and stem.endswith("e"):  # condamnee → condamn
+                stem = stem[:-1]
+    else:
+        word = ENGLISH_VARIANTS.get(word, word)
+        if first:  # criticised, criticized: one spelling before stemming
+            word = _ISE.sub(r"iz\1", word)
+            if len(word) > 6 and word.endswith("ily"):  # arbitrarily: arbitrary
+                word = word[:-3] + "y"
+        stem = _stemmer("en").stemWord(word)
+        if stem.endswith("iz") and len(stem) > 4:  # organiz(ation) -> organis(ation)
+            stem = stem[:-2] + "is"
+    return stem if first else fold_accents(stem)
+
+
+#: English and French stopwords, normalised and folded exactly as the tokens
+#: they filter are. One list for all Latin text, so that a word dropped from a
+#: document is also dropped from every query.
+STOPWORDS = frozenset(
+    fold_accents(normalise_latin(word))
+    for word in (
+        # English
+        "a an and are as at be but by for from if in into is it its no not of on or such "
+        "that the their then there these they this to was were will with "
+        # French
+        "au aux avec ce ces cet cette dans de des du elle elles en est et il ils la le les "
+        "leur leurs lui ne ni ont où ou par pas pour qui que sa se ses son sont sur un une "
+        # Elided articles left on their own (l’ État)
+        "l d qu"
+    ).split()
+)
 
 # --- Words to terms -----------------------------------------------------------
 
@@ -242,12 +543,16 @@ def _compute_pair(token: str, chain: str | None) -> tuple[tuple[str, ...], tuple
     exact, stemmed = [], []
     for word in _words(token):
         if is_arabic(word):
+            written = word
             word = normalise_arabic(word)
-            if word:
-                exact.append(word)
-            if chain is None or word in ARABIC_STOPWORDS:
+            if not word:  # marks alone
                 continue
-            word = stem_arabic(word)
+            exact.append(word)
+            if chain is None or word in (
+                ARABIC_STOPWORDS if choice("stopwords") else _UNNORMALISED_STOPWORDS
+            ):
+                continue
+            word = stem_arabic(word, written)
         else:
             word = normalise_latin(word)
             folded = fold_accents(word)
@@ -302,8 +607,40 @@ def query_terms(word: str) -> tuple[str, ...]:
 
 
 def exact_terms(text: str) -> list[str]:
-    """The exact-chain terms of a piece of text, in order (for phrases)."""
+    """The exact-chain terms of a piece of text, in order."""
     return [t for m in word_matches(text) for t in terms_of(m.group(), EXACT)]
+
+
+#: Marks the terms of the exact field that hold a word's analysed form
+#: (normalised, clitics removed, stemmed: the English and Arabic chain,
+#: whatever the document's language) at the word's own position, beside its
+#: exact form. Phrases and proximity match these, so "حرية الصحافة" finds
+#: «وحرية الصحافة» and journalist finds journalists.
+ANALYSED = "\x1e"
+#: Written before a word of a phrase (or alone), it asks for that exact word.
+LITERAL = "="
+
+
+def analysed_terms(token: str) -> tuple[str, ...]:
+    """The analysed terms the exact field holds for one raw word (none for a stopword)."""
+    return tuple(ANALYSED + t for t in terms_of(token, "en"))
+
+
+def phrase_terms(text: str) -> list[str]:
+    """The exact-field terms a phrase matches, one per position: each word's
+    analysed form; the exact form for a stopword, or for a word written
+    with `LITERAL` in front (=journalists)."""
+    found: list[str] = []
+    for chunk in text.split():
+        literal = chunk.startswith(LITERAL)
+        for match in word_matches(chunk):
+            exact = terms_of(match.group(), EXACT)
+            analysed = () if literal else analysed_terms(match.group())
+            if len(analysed) == len(exact):
+                found.extend(analysed)
+            else:
+                found.extend(exact)
+    return found
 
 
 def analyse_document(parts: list[str], language: str, sequences: list | None = None):
@@ -313,10 +650,11 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
     frequency, body stemmed term -> frequency, exact term -> positions), the
     same terms and positions `ArchiveAnalyzer` gives each field, but each
     word is tokenised once for all three fields. If `sequences` is a list, it
-    receives, per part, the (exact term, stemmed term) of each word in order
-    (for finding names in the text).
+    receives, per part, the (exact term, stemmed term, word as written) of each
+    word in order (for finding names in the text).
     """
     chain = language if language in ("en", "fr", "ar") else "en"
+    english = chain != "fr"  # the ar chain stems Latin words as English, as en does
     both = _pair_caches.setdefault(chain, {})
     if len(both) >= CACHE_LIMIT:
         both.clear()
@@ -335,14 +673,23 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
             if pair is None:  # computed apart from `terms_of`'s caches, to keep one copy
                 pair = both[raw] = _compute_pair(raw, chain)
             if sequence is not None and pair[0]:
-                sequence.append((pair[0][0], pair[1][0] if pair[1] else ""))
-            for term in pair[0]:
+                sequence.append((pair[0][0], pair[1][0] if pair[1] else "", raw))
+            analysed = pair[1] if english else terms_of(raw, "en")
+            marked = len(analysed) == len(pair[0])
+            for number, term in enumerate(pair[0]):
                 pos += 1
                 found = exact.get(term)
                 if found is None:
                     exact[term] = [pos]
                 else:
                     found.append(pos)
+                if marked:  # the analysed form, at the same position
+                    term = ANALYSED + analysed[number]
+                    found = exact.get(term)
+                    if found is None:
+                        exact[term] = [pos]
+                    else:
+                        found.append(pos)
             for term in pair[1]:
                 stemmed[term] = stemmed.get(term, 0) + 1
         if sequence is not None:
@@ -373,8 +720,8 @@ class ArchiveAnalyzer(Analyzer):
 
     ``ArchiveAnalyzer("stemmed")`` stems by the language of a `LanguageText`
     value (English when the value is a plain string, as a query is);
-    ``ArchiveAnalyzer("exact")`` only normalises, and numbers positions by
-    paragraph.
+    ``ArchiveAnalyzer("exact")`` only normalises, numbers positions by
+    paragraph, and gives each word's `ANALYSED` form at the word's position.
     """
 
     def __init__(self, chain: str = "stemmed"):
@@ -432,7 +779,8 @@ class ArchiveAnalyzer(Analyzer):
                     yield token
                     token.stopped = False
                 continue
-            for term in terms:
+            analysed = analysed_terms(raw) if exact and match else ()
+            for number, term in enumerate(terms):
                 pos += 1
                 token.text = term
                 if keeporiginal:
@@ -443,3 +791,6 @@ class ArchiveAnalyzer(Analyzer):
                     token.startchar = start_char + match.start()
                     token.endchar = start_char + match.end()
                 yield token
+                if len(analysed) == len(terms):  # at the same position
+                    token.text = analysed[number]
+                    yield token

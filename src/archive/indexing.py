@@ -72,9 +72,10 @@ _REGISTRY = "registry.sha256"
 _FORMAT = "format"
 #: Changes when the index is written differently (2: positions as varints;
 #: 3: positions files of every phrase word; 4: weights files, and positions
-#: files of 32-bit positions); an index written in another format is
+#: files of 32-bit positions; 5: Arabic clitics judged by word frequency,
+#: French accents folded before stemming); an index written in another format is
 #: rebuilt from the corpus.
-INDEX_FORMAT = "4"
+INDEX_FORMAT = "5"
 #: In each part's folder: when each merged-away segment left the index.
 _RETIRED = "retired.json"
 #: Seconds a merged-away segment's files are kept for searchers still opening it.
