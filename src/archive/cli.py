@@ -13,11 +13,12 @@ import json
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
-from . import evaluation, i18n, ingest
+from . import analysis, evaluation, i18n, ingest
 from .config import DEFAULTS, home_from_env
 from .corpus import Corpus, render_document
 from .document import LANGUAGES, TYPES, Document
@@ -582,36 +583,73 @@ def similar(obj: Context, doc_id: str, limit: int, as_json: bool, include_restri
 @cli.command("eval")
 @click.option(
     "--file",
-    "path",
+    "paths",
+    multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Judged queries (default: eval/queries.yaml in the archive home).",
+    help="Judged queries (default: every eval/*.yaml in the archive home, held-out last).",
+)
+@click.option(
+    "--compare",
+    "compare",
+    type=click.Choice(sorted(analysis.CHOICES)),
+    help="Also measure with this analysis choice turned off, side by side.",
 )
 @click.option("--verbose", is_flag=True, help="Also list every query below a perfect score.")
 @click.pass_obj
-def eval_command(obj: Context, path: Path | None, verbose: bool) -> None:
-    """Measure relevance: recall@10, MRR@10 and nDCG@10 over judged queries."""
-    judgements = evaluation.load_judgements(path or obj.home / "eval" / "queries.yaml")
-    with SearchService(obj.home) as service:
-        scores = evaluation.evaluate(service, judgements)
-    group, queries, overall = obj._("group"), obj._("queries"), obj._("overall")
-    click.echo(f"{group:<12} {queries:>7} {'recall@10':>10} {'MRR@10':>8} {'nDCG@10':>8}")
-    rows = [*evaluation.by_group(scores).items(), (overall, evaluation.summarise(scores))]
-    for name, summary in rows:
-        click.echo(
-            f"{name:<12} {summary.queries:>7} {summary.recall:>10.3f} "
-            f"{summary.mrr:>8.3f} {summary.ndcg:>8.3f}"
-        )
-    if verbose:
-        for score in scores:
-            if score.ndcg < 1 or score.missing:
-                click.echo(
-                    f"\n{score.judgement.query!r} ({score.judgement.group}): "
-                    f"nDCG {score.ndcg:.3f}, recall {score.recall:.3f}"
-                )
-                click.echo(f"  top: {', '.join(score.found)}")
-                if score.missing:
-                    never = obj._("never found")
-                    click.echo(f"  {never}: {', '.join(score.missing)}")
+def eval_command(obj: Context, paths: tuple[Path, ...], compare: str | None, verbose: bool) -> None:
+    """Measure relevance: top hit, P@5, recall@10, MRR and nDCG@10 over judged queries."""
+    files = list(paths) or evaluation.judgement_files(obj.home / "eval")
+    if not files:
+        raise ArchiveError(N_("{path}: no files of judged queries"), path=str(obj.home / "eval"))
+    judged = {path: evaluation.load_judgements(path) for path in files}
+    runs = [("", _evaluate_all(obj.home, judged))]
+    if compare:
+        runs.append((compare, _evaluate_without(obj.home, judged, compare)))
+    measures = "".join(f" {m:>7}" for m in ("top", "P@5", "R@10", "MRR", "nDCG"))
+    if compare:
+        click.echo(obj._("Right: the same, without {choice}.", choice=compare))
+    for path in files:
+        groups = [scores[path] for _, scores in runs]
+        click.echo(f"\n{path.name}")
+        click.echo(f"{obj._('group'):<15} {obj._('queries'):>7}" + measures * len(runs))
+        for name in [*evaluation.by_group(groups[0]), None]:
+            row = ""
+            for scores in groups:
+                chosen = [s for s in scores if name is None or s.judgement.group == name]
+                summary = evaluation.summarise(chosen)
+                values = (summary.top, summary.precision, summary.recall, summary.mrr, summary.ndcg)
+                row += "".join(f" {v:>7.3f}" for v in values)
+            label = obj._("overall") if name is None else name
+            click.echo(f"{label:<15} {len(chosen):>7}{row}")
+        if verbose:
+            for score in groups[0]:
+                if score.ndcg < 1 or score.missing or score.top < 1:
+                    click.echo(
+                        f"  {score.judgement.query!r} ({score.judgement.group}): "
+                        f"nDCG {score.ndcg:.3f}, R@10 {score.recall:.3f}, "
+                        f"top: {', '.join(score.found[:5]) or '-'}"
+                    )
+                    if score.missing:
+                        click.echo(f"    {obj._('never found')}: {', '.join(score.missing)}")
+
+
+def _evaluate_all(home: Path, judged: dict) -> dict:
+    with SearchService(home) as service:
+        return {path: evaluation.evaluate(service, items) for path, items in judged.items()}
+
+
+def _evaluate_without(home: Path, judged: dict, choice: str) -> dict:
+    """The same judgements over a temporary index of the same corpus, analysed
+    with one choice turned off (in this process: one worker)."""
+    with tempfile.TemporaryDirectory(prefix="archive-compare-") as folder:
+        other = Path(folder)
+        (other / "corpus").symlink_to((home / "corpus").resolve(), target_is_directory=True)
+        analysis.set_choices_off({choice})
+        try:
+            Index(other, processes=1).rebuild(Corpus(other))
+            return _evaluate_all(other, judged)
+        finally:
+            analysis.set_choices_off(set())
 
 
 @cli.command()
