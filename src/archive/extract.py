@@ -35,7 +35,7 @@ from .corpus import parse_date
 from .document import CASE_STATUSES, ID_PATTERN, LANGUAGES, TYPES, Document
 from .errors import ArchiveError
 from .i18n import N_
-from .registry import MAX_NAME_WORDS, Entity, Registry, name_keys
+from .registry import KINDS, Entity, Registry, name_keys
 
 #: File kinds accepted, by extension.
 FORMATS = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -1162,82 +1162,39 @@ class Mention:
     position: int  # word index
 
 
-@lru_cache(maxsize=8)
-def _name_starts(registry: Registry) -> dict[str, int]:
-    """First term of every registry name key -> longest key starting with it."""
-    starts: dict[str, int] = {}
-    for key in registry.names.keys:
-        starts[key[0]] = max(starts.get(key[0], 0), len(key))
-    return starts
-
-
-def _scan(text: str, registry: Registry, kinds=("country", "organisation", "person")):
-    """Longest registry names in `text`, left to right: (start, end, words, entities)."""
-    words = [m for m in _word_matches(text)]
-    exact = [terms_of(m.group(), EXACT) for m in words]
-    stemmed = [terms_of(m.group(), "en") for m in words]
-    keys = registry.names.keys
-    starts = _name_starts(registry)
-    i = 0
-    while i < len(words):
-        longest = max(
-            starts.get(exact[i][0], 0) if exact[i] else 0,
-            starts.get(stemmed[i][0], 0) if stemmed[i] else 0,
-        )
-        for n in range(min(longest, MAX_NAME_WORDS, len(words) - i), 0, -1):
-            found = keys.get(tuple(t for terms in exact[i : i + n] for t in terms))
-            if not found and stemmed[i] and stemmed[i + n - 1]:  # no stopwords at the ends
-                found = keys.get(tuple(t for terms in stemmed[i : i + n] for t in terms))
-            found = [e for e in found or () if e.kind in kinds]
-            if found:
-                yield i, i + n, words[i : i + n], found
-                i += n
-                break
-        else:
-            i += 1
-
-
-@lru_cache(maxsize=8)
-def _name_kinds(registry: Registry) -> dict[tuple[str, str], tuple[set, set]]:
-    """(kind, id) -> (keys of its names and variants, keys of its acronyms)."""
-    kinds = {}
-    for kind in ("organisation", "person", "country"):
-        for entity in registry.by_kind(kind).values():
-            names, acronyms = set(), set()
-            for name in entity.all_names:
-                words = [m.group() for m in _word_matches(name)]
-                target = acronyms if name.isupper() and len(name) <= 12 else names
-                target.update(k for k in name_keys(words) if k)
-            kinds[(kind, entity.id)] = (names, acronyms)
-    return kinds
+def _scan(text: str, registry: Registry, kinds=KINDS):
+    """Registry names in `text`, longest first, left to right, as the index finds
+    them (`NameIndex.scan`): (start, end, word matches, entities of `kinds`)."""
+    matches = list(_word_matches(text))
+    words, where = [], []
+    for number, match in enumerate(matches):
+        exact = terms_of(match.group(), EXACT)
+        if exact:
+            stemmed = terms_of(match.group(), "en")
+            words.append((exact[0], stemmed[0] if stemmed else "", match.group()))
+            where.append(number)
+    for i, length, entities in registry.names.scan(words):
+        found = [e for e in entities if e.kind in kinds]
+        if found:
+            start, end = where[i], where[i + length - 1] + 1
+            yield start, end, matches[start:end], found
 
 
 def find_mentions(text: str, registry: Registry) -> list[Mention]:
-    """Countries, organisations and people named in `text`, with the checks that keep out
-    false friends: a country's code ("IN", "MA"), an acronym in lower case (French "un"),
-    an Arabic one-word name of an organisation (مسار, مواطن), a surname shared by several
-    people or written in Arabic only."""
-    kinds = _name_kinds(registry)
+    """Countries, organisations and people named in `text`, found as the index finds
+    them (acronyms in capitals, no common words taken for names), less a surname
+    shared by several people or known only as part of a longer name in Arabic."""
     found: list[Mention] = []
-    for start, _end, words, entities in _scan(text, registry):
+    for start, _end, words, entities in _scan(
+        text, registry, ("country", "organisation", "person")
+    ):
         raw = [m.group() for m in words]
-        exact, stemmed = name_keys(raw)
-        upper = "".join(re.sub(r"^\w['’]", "", w) for w in raw).isupper()  # l'ONU
         for entity in entities:
-            names, acronyms = kinds[(entity.kind, entity.id)]
-            explicit = exact in names or stemmed in names
-            acronym = not explicit and (exact in acronyms or stemmed in acronyms)
-            if not (explicit or acronym or entity.kind == "person"):
-                continue  # a country's code, or a stem that only looks like a name
-            if acronym and not upper:
-                continue
-            if entity.kind == "organisation" and len(raw) == 1:
-                if is_arabic(raw[0]) or not raw[0][:1].isupper():
-                    continue  # مسار, مواطن, "masaar": common words before they are names
             if entity.kind == "person" and len(raw) == 1:
+                explicit = any(
+                    name_keys([raw[0]])[0] == name_keys([name])[0] for name in entity.all_names
+                )
                 if not explicit and (len(entities) > 1 or is_arabic(raw[0])):
-                    continue
-                if not is_arabic(raw[0]) and not raw[0][:1].isupper():
                     continue
             found.append(Mention(entity, tuple(raw), start))
     return found

@@ -1,45 +1,55 @@
-"""The registry: countries, organisations and people, by id and by name.
+"""The registry: countries, organisations, people and products, by id and by name.
 
-Organisations and people come from `corpus/registry/organisations.yaml` and
-`people.yaml`. Countries are the ISO 3166-1 alpha-2 codes Babel knows, named
-by Babel in Arabic, English and French, plus the demonyms and aliases of
-`corpus/registry/countries.yaml`.
+Organisations, people and products (spyware, surveillance products,
+programmes) come from `corpus/registry/organisations.yaml`, `people.yaml`
+and `products.yaml`. Countries are the ISO 3166-1 alpha-2 codes Babel knows,
+named by Babel in Arabic, English and French, plus the demonyms and aliases
+of `corpus/registry/countries.yaml`.
+
+`NameIndex` is the one place that finds these names, in documents (for the
+index's `mention` field, archivists' proposals and snippets) and in queries.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
 
 from . import yamlio
-from .analysis import EXACT, terms_of, word_matches
+from .analysis import EXACT, clitic_length, is_arabic, strip_marks, terms_of, word_matches
 from .document import ID_PATTERN, LANGUAGES
 from .errors import Problem
 
 REGISTRY_DIR = "registry"
-REGISTRY_FILES = ("countries.yaml", "organisations.yaml", "people.yaml")
+REGISTRY_FILES = ("countries.yaml", "organisations.yaml", "people.yaml", "products.yaml")
 ORGANISATION_KINDS = ("ngo", "company", "media", "intergovernmental", "government")
+PRODUCT_KINDS = ("spyware", "surveillance", "censorship", "programme")
+#: Registry kinds, in the order names are looked for.
+KINDS = ("country", "organisation", "person", "product")
 #: Two-letter codes Babel lists that are not countries.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 
 
 @dataclass(frozen=True)
 class Entity:
-    """A country, organisation or person, with its names in every language."""
+    """A country, organisation, person or product, with its names in every language."""
 
-    kind: str  # "country", "organisation" or "person"
+    kind: str  # one of KINDS
     id: str
     names: Mapping[str, str]
     aliases: tuple[str, ...] = ()
     country: str | None = None
-    category: str | None = None  # organisations: ngo, company, media, …
+    category: str | None = None  # organisations: ngo, company, …; products: spyware, …
     path: str | None = field(default=None, compare=False)
+    acronyms: tuple[str, ...] = ()  # also in `aliases`
+    maker: str | None = None  # products: the organisation that makes it
 
     def label(self, locale: str = "en") -> str:
         return self.names.get(locale) or self.names.get("en") or self.id
@@ -74,9 +84,11 @@ class Registry:
         people: Mapping[str, Entity] | None = None,
         country_aliases: Mapping[str, tuple[str, ...]] | None = None,
         problems: list[Problem] | None = None,
+        products: Mapping[str, Entity] | None = None,
     ):
         self.organisations = dict(organisations or {})
         self.people = dict(people or {})
+        self.products = dict(products or {})
         aliases = country_aliases or {}
         self.countries = {
             code: Entity("country", code, names, tuple(aliases.get(code, ())))
@@ -103,8 +115,11 @@ class Registry:
             folder / "organisations.yaml", home, "organisation", problems
         )
         people = _load_entities(folder / "people.yaml", home, "person", problems)
+        products = _load_entities(
+            folder / "products.yaml", home, "product", problems, makers=set(organisations)
+        )
         aliases = _load_country_aliases(folder / "countries.yaml", home, problems)
-        registry = cls(organisations, people, aliases, problems)
+        registry = cls(organisations, people, aliases, problems, products)
         digest = hashlib.sha256()
         for name in REGISTRY_FILES:
             path = folder / name
@@ -118,6 +133,7 @@ class Registry:
             "country": self.countries,
             "organisation": self.organisations,
             "person": self.people,
+            "product": self.products,
         }[kind]
 
     def get(self, kind: str, entity_id: str) -> Entity | None:
@@ -143,7 +159,9 @@ def _read_yaml(path: Path, where: str, problems: list[Problem]):
 _ENTITY_FIELDS = {
     "organisation": {"id", "name", "acronyms", "variants", "country", "kind"},
     "person": {"id", "name", "variants", "country"},
+    "product": {"id", "name", "variants", "maker", "kind"},
 }
+_CATEGORIES = {"organisation": ORGANISATION_KINDS, "product": PRODUCT_KINDS}
 
 
 def _string_list(value, where: str, problems: list[Problem], path: str) -> tuple[str, ...]:
@@ -155,7 +173,9 @@ def _string_list(value, where: str, problems: list[Problem], path: str) -> tuple
     return tuple(v.strip() for v in value)
 
 
-def _load_entities(path: Path, home: Path, kind: str, problems: list[Problem]) -> dict[str, Entity]:
+def _load_entities(
+    path: Path, home: Path, kind: str, problems: list[Problem], makers: set[str] | None = None
+) -> dict[str, Entity]:
     where = os.path.relpath(path, home)
     data = _read_yaml(path, where, problems)
     entities: dict[str, Entity] = {}
@@ -195,12 +215,17 @@ def _load_entities(path: Path, home: Path, kind: str, problems: list[Problem]) -
             problems.append(Problem(where, f"{label}.country", f"unknown country code {country!r}"))
             country = None
         category = item.get("kind")
-        if category is not None and category not in ORGANISATION_KINDS:
-            problems.append(
-                Problem(where, f"{label}.kind", f"must be one of {', '.join(ORGANISATION_KINDS)}")
-            )
-        aliases = _string_list(item.get("acronyms"), f"{label}.acronyms", problems, where)
-        aliases += _string_list(item.get("variants"), f"{label}.variants", problems, where)
+        allowed = _CATEGORIES.get(kind, ())
+        if category is not None and category not in allowed:
+            problems.append(Problem(where, f"{label}.kind", f"must be one of {', '.join(allowed)}"))
+        maker = item.get("maker")
+        if maker is not None and (makers is None or maker not in makers):
+            problems.append(Problem(where, f"{label}.maker", f"unknown organisation {maker!r}"))
+            maker = None
+        acronyms = _string_list(item.get("acronyms"), f"{label}.acronyms", problems, where)
+        aliases = acronyms + _string_list(
+            item.get("variants"), f"{label}.variants", problems, where
+        )
         entities[entity_id] = Entity(
             kind,
             entity_id,
@@ -209,6 +234,8 @@ def _load_entities(path: Path, home: Path, kind: str, problems: list[Problem]) -
             country,
             category,
             where,
+            acronyms,
+            maker,
         )
     return entities
 
@@ -246,13 +273,22 @@ def _load_country_aliases(
 
 #: Longest entity name, in words, that a query is scanned for.
 MAX_NAME_WORDS = 8
+#: Zipf frequency (wordfreq) from which a one-word Arabic name of an
+#: organisation or product is an ordinary word first (مسار, مواطن).
+COMMON_ARABIC_WORD = 4.0
+#: How close (RapidFuzz's ratio, 0–100) a query of two words or more must
+#: come to a person's whole name, written the way names are compared.
+FUZZY_NAME_SCORE = 88
+
+#: A word as names are read: (exact term, stemmed term, the word as written).
+NameWord = tuple[str, str, str]
 
 
 def name_keys(words: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The exact and the stemmed key of a sequence of words.
 
     Exact keys compare normalised words (hamza, diacritics and case folded);
-    stemmed keys also drop stopwords and light-stem, so that "المصرية" and
+    stemmed keys also drop stopwords and stem, so that "المصرية" and
     "مصر", or "of"/"for" in an organisation's name, do not matter.
     """
     exact: list[str] = []
@@ -264,78 +300,299 @@ def name_keys(words: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(exact), tuple(stemmed)
 
 
+def name_words(text: str, chain: str = "en") -> list[NameWord]:
+    """The words of `text` as `NameIndex` reads them (stemmed in `chain`)."""
+    found = []
+    for match in word_matches(text):
+        raw = match.group()
+        exact = terms_of(raw, EXACT)
+        if exact:
+            stemmed = terms_of(raw, chain)
+            found.append((exact[0], stemmed[0] if stemmed else "", raw))
+    return found
+
+
+_LATIN_SOUNDS = [
+    (re.compile(p), r)
+    for p, r in (
+        (r"ou|oo|u", "u"),  # Mansour, Mansoor, Mansur
+        (r"ee|ie|iy|y|i", "i"),  # Yahya, Yahia
+        (r"e", "a"),  # Ahmed, Ahmad
+        (r"sch|ch|sh", "s"),  # Hicham, Hisham
+        (r"q|ck|c", "k"),  # Tawfiq, Taoufik
+        (r"dh|th", "t"),
+        (r"w", "u"),
+        (r"(.)\1+", r"\1"),  # Assiri, Asiri; Waddah, Wadah
+        (r"h$", ""),
+    )
+]
+_ARTICLES = frozenset({"al", "el", "el-", "al-"})
+
+
+@lru_cache(maxsize=100_000)
+def latin_sound(word: str) -> str:
+    """How a transliterated Arabic name sounds, so that its spellings meet:
+    Ahmad/Ahmed, Yahya/Yahia, Hisham/Hicham, Mansour/Mansoor, Assiri/Asiri.
+
+    >>> latin_sound("Hicham") == latin_sound("Hisham")
+    True
+    """
+    word = word.casefold()
+    for pattern, replacement in _LATIN_SOUNDS:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def latin_sounds(words: list[str]) -> tuple[str, ...]:
+    """The sound key of a Latin-script name: the articles al-/el- do not count."""
+    return tuple(latin_sound(w) for w in words if w.casefold() not in _ARTICLES)
+
+
+_ARABIC_LOOSE = str.maketrans({"غ": "ج", "ق": "ج", "ك": "ج", "گ": "ج", "ة": "ه"})
+
+
+@lru_cache(maxsize=100_000)
+def arabic_loose(stem: str) -> str:
+    """A loanword written in Arabic letters, as its spellings meet: /g/ as غ, ج
+    or ك, long vowels written or not (غوغل, جوجل, كوكل; أمنستي, أمنيستي)."""
+    folded = stem.translate(_ARABIC_LOOSE)
+    letters = folded[:1] + "".join(c for c in folded[1:] if c not in "اوي")
+    return re.sub(r"(.)\1+", r"\1", letters)
+
+
+@lru_cache(maxsize=100_000)
+def _common_arabic(written: str) -> bool:
+    """Whether an Arabic word, with or without its clitics, is a common word."""
+    from wordfreq import zipf_frequency
+
+    bare = written[clitic_length(written) :]
+    return max(zipf_frequency(w, "ar") for w in (written, bare)) >= COMMON_ARABIC_WORD
+
+
+def _acronym(name: str) -> bool:
+    letters = re.sub(r"[\W_]", "", name)
+    return 2 <= len(letters) <= 12 and letters.isupper() and letters.isascii()
+
+
+def _upper(raw: str) -> bool:
+    return re.sub(r"^\w['’]", "", raw).isupper()  # l'ONU
+
+
 class NameIndex:
-    """Finds entities by any of their names, in any script or spelling."""
+    """Finds entities by any of their names, in any script or spelling.
+
+    Keys are looked up in order, and the first that names anything wins, so
+    an exact name outranks a near one (منصور is Ahmed Mansoor, المنصوري is
+    Hicham Mansouri, though both stem to منصور):
+
+    1. acronyms, matched in capitals only in documents (UN, not French « un »),
+       and in queries too when they have two letters;
+    2. exact names and aliases (normalised words);
+    3. stemmed names (المصرية names Egypt), and a person's surname alone;
+    4. the sound of a transliterated person's name (Ahmad Mansour, Yahya
+       al-Asiri) and loose spellings of Arabic loanwords (جوجل, غوغل);
+    5. in queries only, a fuzzy match of two or more words on a person's
+       whole name.
+
+    In documents a one-word Latin name of an organisation, person or product
+    must start with a capital, and a one-word Arabic name of an organisation
+    or product must not be a common word (مسار, مواطن); in queries such words
+    are not taken for names either.
+    """
 
     def __init__(self, registry: Registry):
-        self.keys: dict[tuple[str, ...], list[Entity]] = {}
-        for kind in ("country", "organisation", "person"):
+        self.acronyms: dict[tuple[str, ...], list[Entity]] = {}
+        self.exact: dict[tuple[str, ...], list[Entity]] = {}
+        self.stemmed: dict[tuple[str, ...], list[Entity]] = {}
+        self.sounds: dict[tuple[str, ...], list[Entity]] = {}
+        self.loose: dict[str, list[Entity]] = {}
+        self.people: list[tuple[str, Entity]] = []  # (sound of a whole name, person)
+        for kind in KINDS:
             for entity in registry.by_kind(kind).values():
-                names = list(entity.all_names)
-                if kind == "person":
-                    # A surname alone names a person too: خاشقجي, Raissouni.
-                    for name in entity.all_names:
-                        words = name.split()
-                        if len(words) > 1 and len(words[-1]) >= 4:
-                            names.append(words[-1])
-                for name in names:
-                    words = [m.group() for m in word_matches(name)]
-                    exact, stemmed = name_keys(words)
-                    self._add(exact, entity)
-                    if stemmed and (len(stemmed) > 1 or len(stemmed[0]) > 2):
-                        self._add(stemmed, entity)
-        # For finding names in running text: the longest name starting with a word.
-        self.longest: dict[str, int] = {}
-        for key in self.keys:
-            self.longest[key[0]] = max(self.longest.get(key[0], 0), len(key))
-        # Stems that are one-word names: most words of a text are neither.
-        self.single = {key[0] for key in self.keys if len(key) == 1 and len(key[0]) > 2}
+                self._add_entity(entity)
+        # For finding names in running text: the longest key starting with a word.
+        self.starts: dict[str, int] = {}
+        for table in (self.acronyms, self.exact, self.stemmed):
+            for key in table:
+                self.starts[key[0]] = max(self.starts.get(key[0], 0), len(key))
+        self.sound_starts: dict[str, int] = {}
+        for key in self.sounds:
+            self.sound_starts[key[0]] = max(self.sound_starts.get(key[0], 0), len(key))
 
-    def _add(self, key: tuple[str, ...], entity: Entity) -> None:
-        if not key:
-            return
-        found = self.keys.setdefault(key, [])
-        if entity not in found:
-            found.append(entity)
+    def _add_entity(self, entity: Entity) -> None:
+        acronyms = {n for n in entity.all_names if n in entity.acronyms or _acronym(n)}
+        for name in entity.all_names:
+            words = [m.group() for m in word_matches(name)]
+            exact, stemmed = name_keys(words)
+            if name in acronyms:
+                _add(self.acronyms, exact, entity)
+                continue
+            _add(self.exact, exact, entity)
+            if stemmed and (len(stemmed) > 1 or len(stemmed[0]) > 2):
+                _add(self.stemmed, stemmed, entity)
+            if entity.kind == "person" and len(words) > 1:
+                # A surname alone names a person too: خاشقجي, Raissouni.
+                if len(words[-1]) >= 4:
+                    surname = name_keys(words[-1:])
+                    _add(self.exact, surname[0], entity)
+                    _add(self.stemmed, surname[1], entity)
+                if not any(is_arabic(w) for w in words):
+                    sounds = latin_sounds(words)
+                    _add(self.sounds, sounds, entity)
+                    if len(sounds[-1]) >= 4:
+                        _add(self.sounds, sounds[-1:], entity)
+                    self.people.append((" ".join(sounds), entity))
+            if entity.kind != "country" and all(is_arabic(w) for w in words):
+                if len(stemmed) == 1 or (len(words) == 2 and entity.kind == "product"):
+                    loose = arabic_loose("".join(stemmed))
+                    if len(loose) >= 3:
+                        self.loose.setdefault(loose, [])
+                        if entity not in self.loose[loose]:
+                            self.loose[loose].append(entity)
 
-    def mentions(self, words: list[tuple[str, str]]) -> dict[str, int]:
-        """How often each entity is named in a run of words, as "kind:id" -> count.
+    # -- finding names ------------------------------------------------------
 
-        `words` are (exact term, stemmed term) pairs of consecutive words of
-        one paragraph; the longest name wins at each place, and a single word
-        also matches by its stem (المصرية names مصر)."""
-        found: dict[str, int] = {}
-        longest, single = self.longest, self.single
-        i = 0
+    def match(self, words: list[NameWord], query: bool = False) -> tuple[int, list[Entity]]:
+        """The longest name at the start of `words`: (its length in words, the
+        entities it names), or (0, [])."""
+        first = words[0]
+        longest = max(self.starts.get(first[0], 0), self.starts.get(first[1], 0), 1)
+        if self.sound_starts and not is_arabic(first[2]):
+            longest = max(longest, self.sound_starts.get(latin_sound(first[2]), 0))
+        if not query and not is_arabic(first[2]) and not first[2][:1].isupper():
+            longest = min(longest, 1)  # names start with a capital; demonyms may not
+        for size in range(min(longest, MAX_NAME_WORDS, len(words)), 0, -1):
+            span = words[:size]
+            found = self._keys(span, query)
+            if found:
+                return size, found
+        return 0, []
+
+    def _keys(self, span: list[NameWord], query: bool) -> list[Entity]:
+        raws = [w[2] for w in span]
+        exact = tuple(w[0] for w in span)
+        found = self.acronyms.get(exact)
+        if found and (all(_upper(r) for r in raws) or (query and len("".join(exact)) > 2)):
+            return list(found)
+        found = self._allowed(self.exact.get(exact), raws, query)
+        if found:
+            return found
+        if len(span) == 1 and is_arabic(raws[0]):  # والمنصوري: المنصوري, not المنصور
+            written = strip_marks(raws[0])
+            bare = written[clitic_length(written) :]
+            if bare != written:
+                found = self._allowed(self.exact.get(name_keys([bare])[0]), raws, query)
+                if found:
+                    return found
+        if span[0][1] and span[-1][1]:  # no stopwords at the ends
+            stemmed = tuple(w[1] for w in span if w[1])
+            found = self._allowed(self.stemmed.get(stemmed), raws, query)
+            if found:
+                return found
+        if not any(is_arabic(r) for r in raws):
+            return self._allowed(self.sounds.get(latin_sounds(raws)), raws, query)
+        if len(span) == 1 and span[0][1] and not _common_arabic(raws[0]):
+            return self._allowed(self.loose.get(arabic_loose(span[0][1])), raws, query)
+        return []
+
+    def _allowed(self, found, raws: list[str], query: bool) -> list[Entity]:
+        if not found or len(raws) > 1:
+            return list(found or ())
+        raw = raws[0]
+        kept = []
+        arabic = is_arabic(raw)
+        for entity in found:
+            if entity.kind in ("organisation", "product") and arabic:
+                # مسار, ومواطن: words before they are names; in a query, a common
+                # word that is the entity's own name (الجزيرة) is taken as named.
+                if _common_arabic(strip_marks(raw)) and not (query and self._named(entity, raw)):
+                    continue
+            elif entity.kind != "country" and not arabic and not query and not raw[:1].isupper():
+                continue  # "predator", "masaar"
+            kept.append(entity)
+        return kept
+
+    def _named(self, entity: Entity, raw: str) -> bool:
+        """Whether `raw` is one of the entity's own names (not a variant)."""
+        key = name_keys([raw])[0]
+        return any(name_keys([name])[0] == key for name in entity.names.values())
+
+    def scan(self, words: list[NameWord]):
+        """The names in a run of words, longest first, left to right:
+        (first word's index, length in words, entities)."""
+        starts, i = self.starts, 0
         while i < len(words):
-            exact, stem = words[i]
-            if exact not in longest and stem not in single:
+            exact, stem, raw = words[i]
+            if exact not in starts and stem not in starts and not self._maybe_loose(words[i]):
                 i += 1
                 continue
-            matched, length = None, 0
-            for size in range(min(self.longest.get(exact, 0), len(words) - i), 0, -1):
-                matched = self.keys.get(tuple(w[0] for w in words[i : i + size]))
-                if matched:
-                    length = size
-                    break
-            if not matched and len(stem) > 2:
-                matched, length = self.keys.get((stem,)), 1
-            if matched:
-                for entity in matched:
-                    key = f"{entity.kind}:{entity.id}"
-                    found[key] = found.get(key, 0) + 1
+            length, found = self.match(words[i:])
+            if found:
+                if length > 1 and any(e.kind == "product" for e in found):
+                    found = self._inner_products(words[i : i + length], found)
+                yield i, length, found
                 i += length
             else:
                 i += 1
+
+    def _maybe_loose(self, word: NameWord) -> bool:
+        exact, stem, raw = word
+        if is_arabic(raw):
+            return len(stem) > 3 and arabic_loose(stem) in self.loose
+        return raw[:1].isupper() and latin_sound(raw) in self.sound_starts
+
+    def mentions(self, words: list[NameWord]) -> dict[str, int]:
+        """How often each entity is named in a run of words, as "kind:id" -> count."""
+        found: dict[str, int] = {}
+        for _, _, entities in self.scan(words):
+            for entity in entities:
+                key = f"{entity.kind}:{entity.id}"
+                found[key] = found.get(key, 0) + 1
         return found
 
+    def _inner_products(self, span: list[NameWord], entities: list[Entity]) -> list[Entity]:
+        """A product's name inside a longer one names it too: «مشروع بيغاسوس»
+        (the Pegasus Project) names Pegasus."""
+        named = list(entities)
+        for inner in range(len(span)):
+            for size in range(len(span) - inner, 0, -1):
+                if size == len(span):
+                    continue
+                more = self._keys(span[inner : inner + size], False)
+                named += [e for e in more if e.kind == "product" and e not in named]
+        return named
+
     def lookup(self, words: list[str]) -> list[Entity]:
-        """Entities named exactly by `words` (exact key first, then stemmed)."""
-        exact, stemmed = name_keys(words)
-        return self.keys.get(exact) or self.keys.get(stemmed) or []
+        """Entities that the query words name, all of them together (best key first)."""
+        read = [w for text in words for w in name_words(text)]
+        if not read:
+            return []
+        length, found = self.match(read, query=True)
+        if found and length == len(read):
+            return found
+        if len(read) >= 2 and not any(is_arabic(w[2]) for w in read):
+            return self._fuzzy_person([w[2] for w in read])
+        return []
+
+    def _fuzzy_person(self, raws: list[str]) -> list[Entity]:
+        from rapidfuzz import fuzz, process
+
+        wanted = " ".join(latin_sounds(raws))
+        best = process.extractOne(
+            wanted, [n for n, _ in self.people], scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_SCORE
+        )
+        return [self.people[best[2]][1]] if best else []
 
     def find(self, text: str, kind: str | None = None) -> list[Entity]:
         """Entities named by `text`, or whose id or code it is."""
         words = [m.group() for m in word_matches(text)]
         found = self.lookup(words)
         return [e for e in found if kind is None or e.kind == kind]
+
+
+def _add(table: dict, key: tuple, entity: Entity) -> None:
+    if not key:
+        return
+    found = table.setdefault(key, [])
+    if entity not in found:
+        found.append(entity)
