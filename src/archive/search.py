@@ -28,8 +28,9 @@ from . import engine
 from . import facets as facet_data
 from .analysis import (
     EXACT,
+    LITERAL,
     PARAGRAPH_GAP,
-    exact_terms,
+    phrase_terms,
     query_terms,
     strip_marks,
     terms_of,
@@ -365,14 +366,24 @@ class Compiler:
         while i < len(texts):
             entities: list[Entity] = []
             length = 0
+            # A literal word (=Pegasus) is a word, never part of a name.
+            plain = next((n for n, t in enumerate(texts[i:]) if t.startswith(LITERAL)), None)
+            longest = min(
+                MAX_NAME_WORDS, len(texts) - i, MAX_NAME_WORDS if plain is None else plain
+            )
             if self.expand:
-                for length in range(min(MAX_NAME_WORDS, len(texts) - i), 0, -1):
+                for length in range(longest, 0, -1):
                     entities = self.visible(self.registry.names.lookup(texts[i : i + length]))
                     if entities:
                         break
             if entities:
                 span = texts[i : i + length]
+                # The name is marked in snippets as a whole name, not word by word
+                # (the "Al" of Al-Siddiq is no part of Yahya al-Asiri).
+                saved = self.terms.stemmed
+                self.terms.stemmed = set()
                 literal = self.words_query(span)
+                self.terms.stemmed = saved
                 parts.append(_or([q for q in [literal] if q] + [self.entity(e) for e in entities]))
                 for entity in entities:
                     self.recognised.append((" ".join(span), entity))
@@ -387,22 +398,28 @@ class Compiler:
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
     def visible(self, entities: list[Entity]) -> list[Entity]:
-        """Organisations and people are recognised only when a document in this index
-        is tagged with them or names them: a name known only from restricted
-        files stays a word."""
+        """Organisations, people and products are recognised only when a document
+        in this index is tagged with them or names them: a name known only from
+        restricted files stays a word."""
         frequency = self.reader.doc_frequency
         return [
             e
             for e in entities
             if e.kind == "country"
-            or frequency(ENTITY_FIELDS[e.kind], e.id)
+            or (e.kind in ENTITY_FIELDS and frequency(ENTITY_FIELDS[e.kind], e.id))
             or frequency(MENTION_FIELD, f"{e.kind}:{e.id}")
         ]
 
     def words_query(self, texts: list[str]) -> wq.Query | None:
         parts = []
         for text in texts:
+            literal = text.startswith(LITERAL)
             for token in word_matches(text):  # a query word may hold several ("Al-Siddiq")
+                if literal:  # =word: that exact word, unstemmed
+                    exact = terms_of(token.group(), EXACT)
+                    self.terms.exact.update(exact)
+                    parts.extend(wq.Term(EXACT, t) for t in exact)
+                    continue
                 terms = query_terms(token.group())
                 if not terms:
                     continue
@@ -418,28 +435,25 @@ class Compiler:
 
         The names were found in the text when the document was indexed (the
         `mention` field), so this is two terms however many names it has;
-        the names are kept for marking them in snippets."""
-        names = list(entity.all_names)
-        if entity.kind == "person":
-            names += [n.split()[-1] for n in entity.all_names if len(n.split()) > 1]
-        for name in dict.fromkeys(names):
-            words = [m.group() for m in word_matches(name)]
-            if len(words) == 1:
-                self.terms.stemmed.update(query_terms(words[0]))
-            elif words:
-                self.terms.exact.update(exact_terms(name))
-        return wq.Or(
-            [
-                wq.Term(ENTITY_FIELDS[entity.kind], entity.id),
-                wq.Term(MENTION_FIELD, f"{entity.kind}:{entity.id}"),
-            ]
-        )
+        snippets mark the names where the same `NameIndex` finds them."""
+        key = f"{entity.kind}:{entity.id}"
+        self.terms.entities.add(key)
+        found = [wq.Term(MENTION_FIELD, key)]
+        if entity.kind in ENTITY_FIELDS:
+            found.insert(0, wq.Term(ENTITY_FIELDS[entity.kind], entity.id))
+        return _or(found)
 
     def phrase(self, text: str, slop: int = 0) -> wq.Query | None:
-        terms = exact_terms(text)
+        """Words in order on analysed positions ("حرية الصحافة" finds
+        «وحرية الصحافة»), or within `slop` words in any order; a word written
+        =word must be that exact word."""
+        terms = phrase_terms(text)
         if not terms:
             return None
-        self.terms.exact.update(terms)
+        if slop:  # marked word by word
+            self.terms.sequences.update((t,) for t in terms)
+        else:
+            self.terms.sequences.add(tuple(terms))
         if len(terms) == 1:
             return wq.Term(EXACT, terms[0])
         if slop:
@@ -549,12 +563,13 @@ class Compiler:
         return wq.spans.SpanNear(left, right, slop=max(1, node.distance), ordered=False)
 
     def span(self, node) -> wq.Query | None:
-        """A positional query on the exact field for a NEAR operand."""
+        """A positional query on the exact field for a NEAR operand (analysed
+        words, as in phrases)."""
         if isinstance(node, Word):
-            terms = exact_terms(node.text)
+            terms = phrase_terms(node.text)
             self.words.append(node.text)
         elif isinstance(node, Phrase):
-            terms = exact_terms(node.text)
+            terms = phrase_terms(node.text)
         elif isinstance(node, Or):
             parts = [self.span(n) for n in node.nodes]
             if any(p is None for p in parts):
@@ -577,7 +592,7 @@ class Compiler:
             return None
         if not terms:
             return None
-        self.terms.exact.update(terms)
+        self.terms.sequences.add(tuple(terms))
         if len(terms) == 1:
             return wq.Term(EXACT, terms[0])
         return wq.spans.SpanNear2([wq.Term(EXACT, t) for t in terms], slop=1, ordered=True)
@@ -732,9 +747,9 @@ class SearchService:
         terms = compiled.terms if snippets else None
         hits = [self._hit(searcher, docnum, score, terms, locale) for docnum, score in top]
         # "Did you mean" when nothing was found: then it is worth its cost.
-        suggestion = (
-            self._suggest(searcher, parsed.text, compiled) if compiled.words and not total else None
-        )
+        suggestion = None
+        if compiled.words and not total:
+            suggestion = self._suggest(searcher, parsed.text, compiled, filters, run)
         return SearchResult(
             query=query,
             total=total,
@@ -835,7 +850,7 @@ class SearchService:
                 self._documents.move_to_end(key)
                 return found
         document = self.corpus.read(self.corpus.root / path)
-        found = (document, analyse_paragraphs(document))
+        found = (document, analyse_paragraphs(document, self.registry.names))
         with self._documents_lock:
             self._documents[key] = found
             while len(self._documents) > DOCUMENT_CACHE_SIZE:
@@ -883,12 +898,16 @@ class SearchService:
 
     # --- Did you mean --------------------------------------------------------------
 
-    def _suggest(self, searcher, text: str, compiled: Compiled) -> str | None:
+    def _suggest(
+        self, searcher, text: str, compiled: Compiled, filters: Filters, run
+    ) -> str | None:
         """The query with each unknown word replaced by its closest frequent neighbour.
 
-        Only words that match nothing, stemmed or exact, are corrected, and
-        candidates come from the index being searched: a public search never
-        suggests a word that only restricted documents contain.
+        Only words that match nothing, stemmed or exact, are corrected (a word
+        the index knows is never replaced), candidates come from the index
+        being searched (a public search never suggests a word that only
+        restricted documents contain), and the corrected query is offered
+        only if it finds something with the same filters.
         """
         reader = searcher.reader()
         recognised = {w for words, _ in compiled.recognised for w in words.split()}
@@ -910,7 +929,14 @@ class SearchService:
             surface = self._surface_form(searcher, best)
             corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", surface, corrected, count=1)
             changed = True
-        return corrected if changed else None
+        if not changed:
+            return None
+        # Offered only if it finds something (the query as typed found nothing).
+        again = Compiler(reader, self.registry, True).compile(parse(corrected).tree).query
+        if again is None:
+            return None
+        total = run(searcher, again, True, filters, filters.selected(), "relevance", 1, False)[0]
+        return corrected if total else None
 
     def _surface_form(self, searcher, term: str) -> str:
         """How an exact-field term is written in the first document that has it."""
@@ -1100,28 +1126,52 @@ ENTITY_WEIGHTS = {"person": 3.0, "org": 1.0, "country": 0.5}
 
 
 def _closest(reader, term: str) -> str | None:
-    """The most frequent index term within one edit (two for long words) of `term`
-    that starts with the same letter.
+    """The index term a misspelt `term` most likely meant, or None.
+
+    A candidate starts with the same letter and either shares all but the
+    last two letters of `term` (another form of the same word: arbitrary,
+    arbitrarily), or is a typo: one edit away from a word of five letters or
+    more, or two from one of eight or more that it shares four first letters
+    with (survelance). Forms of the same word come first, then the fewest
+    edits, then the most frequent. Two edits early in a word make another
+    word (الاحتجاز, الاتجار: the article says nothing), never offered.
 
     Candidates come from each segment's terms starting with that letter (read
     once per segment) and are compared in C by RapidFuzz: Whoosh's own
     `terms_within` walks the whole term list in Python (0.65 s a word on
     10,000 documents).
     """
-    max_distance = 1 if len(term) <= 5 else 2
     candidates: dict[str, int] = {}  # term -> edit distance
     for leaf, _ in reader.leaf_readers():
+        if leaf.segment() is None:  # an empty index
+            continue
         terms = engine.terms_starting(engine.segment(leaf), leaf, EXACT, term[0])
         found = process.extract(
-            term, terms, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
+            term, terms, scorer=Levenshtein.distance, score_cutoff=2, limit=None
         )
         candidates.update((choice, distance) for choice, distance, _ in found)
     best, best_key = None, None
     for candidate, distance in candidates.items():
-        key = (distance, -reader.doc_frequency(EXACT, candidate), candidate)
+        shared = _shared_prefix(_bare(term), _bare(candidate))
+        same_word = shared >= max(4, len(_bare(term)) - 2)
+        typo = len(term) >= 5 and (distance == 1 or (len(term) >= 8 and shared >= 4))
+        if not (same_word or typo):
+            continue
+        key = (not same_word, distance, -reader.doc_frequency(EXACT, candidate), candidate)
         if best_key is None or key < best_key:
             best, best_key = candidate, key
     return best
+
+
+def _bare(term: str) -> str:
+    """An exact term without the Arabic article, whose letters say nothing of the word."""
+    return term[2:] if term.startswith("ال") and len(term) > 4 else term
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    return next(
+        (n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
 
 
 def _distinctive_terms_query(reader, document: Document) -> wq.Query | None:

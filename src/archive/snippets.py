@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .analysis import EXACT, terms_of, word_matches
+from .analysis import EXACT, analysed_terms, terms_of, word_matches
 from .document import Document
 
 SNIPPET_LENGTH = 240
@@ -44,16 +44,26 @@ class Snippet:
 
 @dataclass
 class MatchTerms:
-    """The terms a query looks for, in each of the index's forms."""
+    """What a query looks for, in each of the index's forms.
+
+    Words are marked one by one (their stems, an exact =word, a prefix);
+    phrases and NEAR operands only where their words follow each other as
+    the query has them; names (``kind:id`` of recognised entities) only as
+    whole names, where the registry's `NameIndex` finds them. So a stopword,
+    or a word that is part of another name, is never marked.
+    """
 
     stemmed: set[str] = field(default_factory=set)
     exact: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
+    #: Runs of exact-field terms (analysed forms, or exact ones) to mark together.
+    sequences: set[tuple[str, ...]] = field(default_factory=set)
+    entities: set[str] = field(default_factory=set)
     #: (word, language) -> matches?; words repeat a lot across a page of hits.
     _seen: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __bool__(self) -> bool:
-        return bool(self.stemmed or self.exact or self.prefixes)
+        return bool(self.stemmed or self.exact or self.prefixes or self.sequences or self.entities)
 
     def matches(self, word: str, language: str) -> bool:
         key = (word, language)
@@ -71,36 +81,88 @@ class MatchTerms:
         return any(t.startswith(p) for t in exact for p in self.prefixes)
 
 
-def spans_in(text: str, terms: MatchTerms, language: str) -> list[tuple[int, int]]:
-    return [m.span() for m in word_matches(text) if terms.matches(m.group(), language)]
-
-
 @dataclass(frozen=True)
 class Paragraph:
     text: str
     stemmed: frozenset[str]
     exact: frozenset[str]
+    #: (start, end, exact term, analysed term) of each word, in order.
+    words: tuple[tuple[int, int, str, str], ...] = ()
+    #: (start, end, "kind:id" keys) of each name the registry finds.
+    names: tuple[tuple[int, int, frozenset[str]], ...] = ()
 
 
-def analyse_paragraphs(document: Document) -> tuple[Paragraph, ...]:
-    """Each paragraph with the set of its terms, computed once per document version."""
+def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
+    """Each paragraph with its terms, its words and the names in it (`names`: the
+    registry's `NameIndex`), computed once per document version."""
     found = []
     for text in document.paragraphs():
         stemmed: set[str] = set()
         exact: set[str] = set()
+        words = []
+        read = []  # as NameIndex reads words
         for match in word_matches(text):
-            stemmed.update(terms_of(match.group(), document.language))
-            exact.update(terms_of(match.group(), EXACT))
-        found.append(Paragraph(text, frozenset(stemmed), frozenset(exact)))
+            raw = match.group()
+            doc_terms = terms_of(raw, document.language)
+            exact_terms = terms_of(raw, EXACT)
+            stemmed.update(doc_terms)
+            exact.update(exact_terms)
+            if exact_terms:
+                analysed = analysed_terms(raw)
+                words.append(
+                    (match.start(), match.end(), exact_terms[0], analysed[0] if analysed else "")
+                )
+                neutral = terms_of(raw, "en")
+                read.append((exact_terms[0], neutral[0] if neutral else "", raw))
+        spans = []
+        if names is not None:
+            for i, length, entities in names.scan(read):
+                keys = frozenset(f"{e.kind}:{e.id}" for e in entities)
+                spans.append((words[i][0], words[i + length - 1][1], keys))
+        found.append(
+            Paragraph(text, frozenset(stemmed), frozenset(exact), tuple(words), tuple(spans))
+        )
     return tuple(found)
 
 
+def _runs(paragraph: Paragraph, sequence: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where the words of a phrase follow each other in a paragraph."""
+    words, size = paragraph.words, len(sequence)
+    found = []
+    for i in range(len(words) - size + 1):
+        if all(sequence[k] in words[i + k][2:] for k in range(size)):
+            found.append((words[i][0], words[i + size - 1][1]))
+    return found
+
+
 def _paragraph_score(paragraph: Paragraph, terms: MatchTerms) -> int:
-    """How many distinct query terms a paragraph holds (set intersections, no tokenising)."""
+    """How many distinct query terms, phrases and names a paragraph holds."""
     score = len(paragraph.stemmed & terms.stemmed) + len(paragraph.exact & terms.exact)
     if terms.prefixes:
         score += sum(1 for p in terms.prefixes if any(t.startswith(p) for t in paragraph.exact))
+    if terms.sequences:
+        score += sum(1 for sequence in terms.sequences if sequence and _runs(paragraph, sequence))
+    if terms.entities:
+        named = set().union(*(keys for _, _, keys in paragraph.names)) if paragraph.names else set()
+        score += len(named & terms.entities)
     return score
+
+
+def spans_in(paragraph: Paragraph, terms: MatchTerms, language: str) -> list[tuple[int, int]]:
+    """The character ranges to mark in a paragraph, sorted, none overlapping."""
+    text = paragraph.text
+    found = [m.span() for m in word_matches(text) if terms.matches(m.group(), language)]
+    for sequence in terms.sequences:
+        if sequence:
+            found.extend(_runs(paragraph, sequence))
+    found.extend((start, end) for start, end, keys in paragraph.names if keys & terms.entities)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def make_snippet(
@@ -108,11 +170,12 @@ def make_snippet(
     terms: MatchTerms,
     paragraphs: tuple[Paragraph, ...] | None = None,
     length: int = SNIPPET_LENGTH,
+    names=None,
 ) -> Snippet:
     """The best passage of `document` for `terms`: the paragraph holding the most
-    distinct query terms, cut around its first match (`paragraphs` may come
-    from a cache of `analyse_paragraphs`)."""
-    paragraphs = paragraphs if paragraphs is not None else analyse_paragraphs(document)
+    distinct query terms, phrases and names, cut around its first match
+    (`paragraphs` may come from a cache of `analyse_paragraphs`)."""
+    paragraphs = paragraphs if paragraphs is not None else analyse_paragraphs(document, names)
     if not paragraphs:
         return Snippet("")
     best, best_score = 0, 0
@@ -122,7 +185,7 @@ def make_snippet(
             if score > best_score:
                 best, best_score = number, score
     text = paragraphs[best].text
-    spans = spans_in(text, terms, document.language) if best_score else []
+    spans = spans_in(paragraphs[best], terms, document.language) if best_score else []
     start = 0
     if spans and spans[0][0] > _LEAD:
         start = text.rfind(" ", 0, spans[0][0] - _LEAD) + 1
