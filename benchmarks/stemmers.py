@@ -3,8 +3,9 @@
     python -m benchmarks.stemmers
 
 Each stemmer but Snowball (which normalises on its own) sees the archive's
-normalised words, so that only stemming differs, and a pair is met when both words give the same stem (``match: true``) or
-different ones (``match: false``). Compared: the archive's analysis; the same
+normalised words, so that only stemming differs, and a pair is met when both
+words give the same stem (``match: true``) or different ones
+(``match: false``). Compared: the archive's analysis; the same
 with its choices off (Larkey's light10, as Lucene has it); the Snowball Arabic
 stemmer (PyStemmer, a dependency already); and Tashaphyne's light stemmer
 when it is installed (``pip install tashaphyne``; not a dependency).

@@ -33,7 +33,9 @@ def marked(result) -> list[str]:
 def test_a_product_named_in_one_script_finds_documents_in_the_others(bundled):
     latin, arabic = everything(bundled, "Pegasus"), everything(bundled, "بيغاسوس")
     assert ids(latin) == ids(arabic)
-    assert any(i.endswith("-ar") for i in ids(latin)) and any(i.endswith("-en") for i in ids(arabic))
+    assert any(i.endswith("-ar") for i in ids(latin)) and any(
+        i.endswith("-en") for i in ids(arabic)
+    )
     assert [(r.kind, r.id) for r in latin.recognised] == [("product", "pegasus")]
 
 
