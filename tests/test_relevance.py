@@ -181,3 +181,20 @@ def test_registry_files_include_products():
     registry = Registry.load(PROJECT / "corpus")
     assert registry.problems == []
     assert registry.products["pegasus"].maker == "nso-group"
+
+
+# --- Names through clitics and loanword spellings ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "entity"),
+    [
+        ("والمغرب", "MA"),
+        ("لإسرائيل", "IL"),
+        ("بالسعودية", "SA"),
+        ("بيجاسوس", "pegasus"),  # /g/ written ج
+        ("ولبيغاسوس", "pegasus"),
+    ],
+)
+def test_arabic_names_are_seen_through_clitics_and_spellings(bundled, query, entity):
+    assert [r.id for r in everything(bundled, query).recognised] == [entity]
