@@ -12,6 +12,7 @@ from archive.analysis import (
     LanguageText,
     exact_terms,
     normalise_arabic,
+    phrase_in,
     phrase_terms,
     query_terms,
     stem_arabic,
@@ -25,28 +26,30 @@ def stemmed(text: str, language: str = "en") -> list[str]:
 
 
 def exact(text: str) -> list[str]:
-    """The exact forms (without the analysed forms beside them)."""
-    return [t.text for t in ArchiveAnalyzer(EXACT)(text) if not t.text.startswith(ANALYSED)]
+    return [t.text for t in ArchiveAnalyzer(EXACT)(text)]
 
 
-def test_the_exact_field_holds_each_words_analysed_form_at_its_position():
+def test_the_analysed_field_holds_each_words_analysed_form_at_its_position():
     tokens = [
-        (t.text, t.pos) for t in ArchiveAnalyzer(EXACT)("وحرية الصحافة the press", positions=True)
+        (t.text, t.pos)
+        for t in ArchiveAnalyzer(ANALYSED)("وحرية الصحافة the press", positions=True)
     ]
-    assert tokens == [
-        ("وحريه", 0),
-        (ANALYSED + "حري", 0),
-        ("الصحافه", 1),
-        (ANALYSED + "صحاف", 1),
-        ("the", 2),  # a stopword has no analysed form
-        ("press", 3),
-        (ANALYSED + "press", 3),
-    ]
+    assert tokens == [("حري", 0), ("صحاف", 1), ("the", 2), ("press", 3)]  # a stopword as written
 
 
-def test_phrase_terms_are_analysed_unless_literal():
-    assert phrase_terms("حرية الصحافة") == [ANALYSED + "حري", ANALYSED + "صحاف"]
-    assert phrase_terms("freedom of =journalists") == [ANALYSED + "freedom", "of", "journalists"]
+def test_phrase_terms_are_analysed_and_literal_words_are_also_exact():
+    assert phrase_terms("حرية الصحافة") == (["حري", "صحاف"], [None, None])
+    assert phrase_terms("freedom of =journalists") == (
+        ["freedom", "of", "journalist"],
+        [None, None, "journalists"],
+    )
+
+
+def test_a_literal_phrase_is_checked_in_the_text():
+    terms, literal = phrase_terms("Moroccan =journalists")
+    assert phrase_in("two Moroccan journalists were", terms, literal)
+    assert not phrase_in("a Moroccan journalist was", terms, literal)
+    assert phrase_in("a Moroccan journalist was", *phrase_terms("Moroccan journalists"))
 
 
 # --- Arabic normalisation -------------------------------------------------------------

@@ -93,7 +93,7 @@ def test_searches_answer_alike_with_or_without_postings_files(generated):
     files = sorted(index.glob(f"g*/*/*{positions.SUFFIX}"))
     assert len(files) >= 2  # written by the rebuild, and for the segment the update rewrote
     weights = sorted(index.glob(f"g*/*/*{positions.WEIGHTS_SUFFIX}"))
-    assert {p.name.split(".")[1] for p in weights} == {"title", "body", "mention"}
+    assert {p.name.split(".")[1] for p in weights} == {"title", "body", "mention", "exact"}
     files += weights
     queries = ['"of the"', '"human rights defenders"', '"Italy rights"', "organ*", "rights"]
     queries += ["surveillance journalists", "مصر", "Egypt OR Morocco", "title:rights"]
@@ -119,9 +119,9 @@ def test_searches_answer_alike_with_or_without_postings_files(generated):
             path.write_bytes(data)
 
 
-def test_a_prefix_read_as_one_run_of_the_positions_file_finds_what_its_words_find(generated):
+@pytest.mark.parametrize("field", ["exact", "analysed"])  # a weights and a positions file
+def test_a_prefix_read_as_one_run_of_the_postings_file_finds_what_its_words_find(generated, field):
     from archive import engine
-    from archive.analysis import EXACT
 
     engine._segments.clear()  # as a new process starts
     with Index(generated).open("public").reader() as reader:
@@ -129,9 +129,9 @@ def test_a_prefix_read_as_one_run_of_the_positions_file_finds_what_its_words_fin
             if leaf.segment() is None:
                 continue
             data = engine.segment(leaf)
-            stored = engine.postings_file(data, leaf, EXACT)
+            stored = engine.postings_file(data, leaf, field)
             assert stored is not None and stored.complete
-            words = [t.decode("utf-8") for t in leaf.lexicon(EXACT)]
+            words = [t.decode("utf-8") for t in leaf.lexicon(field)]
             # The first and last words of the field, words in between, prefixes
             # between words and after the last one.
             prefixes = {words[0][:3], words[-1], words[-1][:2], "zzzz", "ا", "حقو", "organ"}
@@ -142,18 +142,18 @@ def test_a_prefix_read_as_one_run_of_the_positions_file_finds_what_its_words_fin
                         int(d)
                         for w in words
                         if w.startswith(prefix)
-                        for d in engine.postings(leaf, EXACT, w)[0]
+                        for d in engine.postings(leaf, field, w)[0]
                     }
                 )
-                assert engine.prefix_ids(leaf, EXACT, prefix, data).tolist() == expected, prefix
+                assert engine.prefix_ids(leaf, field, prefix, data).tolist() == expected, prefix
                 stored.complete = False  # a word left out: the words are read one by one
                 try:
-                    assert engine.prefix_ids(leaf, EXACT, prefix, data).tolist() == expected
+                    assert engine.prefix_ids(leaf, field, prefix, data).tolist() == expected
                 finally:
                     stored.complete = True
 
 
-@pytest.mark.parametrize("field", ["exact", "body"])
+@pytest.mark.parametrize("field", ["analysed", "body"])
 def test_a_postings_file_that_cannot_be_written_leaves_nothing_behind(
     generated, tmp_path, monkeypatch, field
 ):
@@ -163,7 +163,7 @@ def test_a_postings_file_that_cannot_be_written_leaves_nothing_behind(
     with Index(generated).open("public").reader() as reader:
         leaf = max((leaf for leaf, _ in reader.leaf_readers()), key=lambda r: r.doc_count_all())
         engine._save_postings(leaf, field, path)
-        assert positions.PositionsFile(path).has_weights == (field != "exact")
+        assert positions.PositionsFile(path).has_weights == (field != "analysed")
         path.unlink()
 
         def disk_full(*_):

@@ -65,7 +65,7 @@ def test_either_finds_both(bundled):
 
 
 def _positions(text: str, term: str) -> list[int]:
-    return [n for n, m in enumerate(word_matches(text)) if term in phrase_terms(m.group())]
+    return [n for n, m in enumerate(word_matches(text)) if term in phrase_terms(m.group())[0]]
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def _positions(text: str, term: str) -> list[int]:
 def test_phrases_and_proximity_find_words_that_close(bundled, query, words, distance):
     found = ids(bundled, query)
     assert found, query
-    first, second = (phrase_terms(w)[0] for w in words)
+    first, second = (phrase_terms(w)[0][0] for w in words)
     for doc_id in found:
         document = bundled.document(doc_id)
         texts = [document.title, *document.paragraphs()]
@@ -93,12 +93,23 @@ def test_phrases_and_proximity_find_words_that_close(bundled, query, words, dist
 
 
 def test_proximity_finds_inflected_words(bundled):
-    # The docs' example: journalist finds "journalists".
+    # The docs' example: journalist finds "journalists", 3 words from surveillance.
+    def close(text: str) -> bool:
+        words = [m.group().casefold() for m in word_matches(text)]
+        where = [n for n, w in enumerate(words) if w == "surveillance"]
+        return any(
+            words[k] == "journalists"
+            for n in where
+            for k in range(n - 4, n + 5)
+            if 0 <= k < len(words)
+        )
+
     found = ids(bundled, "surveillance NEAR/3 journalist")
     assert any(
-        "journalists" in bundled.document(d).body and " journalist " not in bundled.document(d).body
+        close(p)
         for d in found
-    ) or len(found) > len(ids(bundled, "surveillance NEAR/3 =journalist"))
+        for p in [bundled.document(d).title, *bundled.document(d).paragraphs()]
+    )
 
 
 def test_a_literal_word_is_that_word(bundled):

@@ -95,7 +95,13 @@ def generated_fields(tmp_path_factory):
     return fields
 
 
-POSTINGS_FILES = (".positions", ".title.weights", ".body.weights", ".mention.weights")
+POSTINGS_FILES = (
+    ".positions",
+    ".title.weights",
+    ".body.weights",
+    ".mention.weights",
+    ".exact.weights",
+)
 
 
 def test_bulk_segment_reads_back_as_whooshs_does(generated_fields, tmp_path):
@@ -207,11 +213,11 @@ def test_the_positions_file_repeats_what_the_blocks_of_every_word_hold(generated
     assert stored.complete
     words = 0
     with SegmentReader(ix.storage, schema, segment) as reader:
-        for text in reader.lexicon("exact"):
-            term = stored.find(reader.term_info("exact", text))
+        for text in reader.lexicon("analysed"):
+            term = stored.find(reader.term_info("analysed", text))
             assert term == words  # in the order of the words
             words += 1
-            ids, weights, values = engine.postings(reader, "exact", text, values=True)
+            ids, weights, values = engine.postings(reader, "analysed", text, values=True)
             everything = np.arange(len(ids))
             blocks = engine.BlockPostings(ids, weights, values)
             fast = stored.postings(term)
@@ -222,7 +228,7 @@ def test_the_positions_file_repeats_what_the_blocks_of_every_word_hold(generated
     assert words == len(stored.keys) > 100
 
 
-@pytest.mark.parametrize("field", ["title", "body", "mention"])
+@pytest.mark.parametrize("field", ["title", "body", "mention", "exact"])
 def test_a_weights_file_repeats_the_documents_and_weights_of_every_word(
     generated_fields, tmp_path, field
 ):

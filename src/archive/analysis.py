@@ -1,21 +1,26 @@
 """Text analysis: the one place where words become index terms.
 
-Two chains, used the same way at index time and at query time:
+Three chains, used the same way at index time and at query time:
 
 * the **stemmed** chain feeds ranked word search. Arabic-script tokens are
   normalised (NFKC, diacritics and tatweel removed, alef/yeh/teh marbuta and
-  Persian letters folded, Eastern digits made ASCII) and light-stemmed
-  (Larkey/Lucene prefixes and suffixes), whatever the document's language.
-  Latin-script tokens are lower-cased, elided (l', d', qu'…), filtered against
-  English and French stopwords, stemmed with Snowball in the document's
-  language (English for Latin words inside Arabic documents), and folded to
-  unaccented letters;
-* the **exact** chain feeds quoted phrases, proximity, prefixes and spelling
-  suggestions: the same normalisation, no stemming and no stopwords.
+  Persian letters folded, Eastern digits made ASCII) and stemmed (clitics
+  judged by word counts, proper nouns kept whole, pronoun, plural and other
+  endings, broken plurals: see `stem_arabic`), whatever the document's
+  language. Latin-script tokens are lower-cased, elided (l', d', qu'…),
+  filtered against English and French stopwords, folded to unaccented
+  letters and stemmed with Snowball in the document's language (English for
+  Latin words inside Arabic documents);
+* the **exact** chain feeds prefixes, exact (=word) matches and spelling
+  suggestions: the same normalisation, no stemming and no stopwords;
+* the **analysed** chain feeds phrases and proximity: each word's stem in
+  the English and Arabic chain (the exact form for a stopword), numbered by
+  position and paragraph.
 
-Both run through `ArchiveAnalyzer`, a Whoosh analyzer that reuses one token
-object and caches each distinct word's term, so indexing does a dictionary
-lookup per token rather than a chain of filters.
+They run through `ArchiveAnalyzer`, a Whoosh analyzer that reuses one token
+object and caches each distinct word's terms, so indexing does a dictionary
+lookup per token rather than a chain of filters. `CHOICES` lists the
+analysis decisions that `archive eval --compare` measures.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ import Stemmer
 from babel import Locale
 from pyarabic import araby, propernouns
 from whoosh.analysis import Analyzer, Token
+
+from . import wordcounts
 
 # --- Choices -------------------------------------------------------------------
 
@@ -217,12 +224,7 @@ def _protected() -> dict[str, str]:
 
 def _zipf(word: str) -> float:
     """How common a written Arabic word is (wordfreq's Zipf scale, 0 = unknown)."""
-    frequency = _local.__dict__.get("zipf")
-    if frequency is None:
-        from wordfreq import zipf_frequency  # loaded on the first Arabic clitic
-
-        frequency = _local.zipf = zipf_frequency
-    return frequency(word, "ar")
+    return wordcounts.zipf(word)
 
 
 #: How much commoner (on wordfreq's Zipf scale) the shorter reading of a word
@@ -611,47 +613,68 @@ def exact_terms(text: str) -> list[str]:
     return [t for m in word_matches(text) for t in terms_of(m.group(), EXACT)]
 
 
-#: Marks the terms of the exact field that hold a word's analysed form
-#: (normalised, clitics removed, stemmed: the English and Arabic chain,
-#: whatever the document's language) at the word's own position, beside its
-#: exact form. Phrases and proximity match these, so "حرية الصحافة" finds
-#: «وحرية الصحافة» and journalist finds journalists.
-ANALYSED = "\x1e"
-#: Written before a word of a phrase (or alone), it asks for that exact word.
+#: The positional field and chain for phrases and proximity: each word's
+#: analysed form (normalised, clitics removed, stemmed with the English and
+#: Arabic chain, whatever the document's language), or for a stopword its
+#: exact form, numbered by position. So "حرية الصحافة" finds «وحرية الصحافة»
+#: and journalist finds journalists, as in Lucene and Elasticsearch.
+ANALYSED = "analysed"
+#: Written before a word (=journalists), it asks for that exact word.
 LITERAL = "="
 
 
-def analysed_terms(token: str) -> tuple[str, ...]:
-    """The analysed terms the exact field holds for one raw word (none for a stopword)."""
-    return tuple(ANALYSED + t for t in terms_of(token, "en"))
+def positional_terms(token: str) -> tuple[str, ...]:
+    """The analysed-field terms of one raw word, one per exact term: its
+    analysed form, or the exact form of a stopword."""
+    exact = terms_of(token, EXACT)
+    analysed = terms_of(token, "en")
+    return analysed if len(analysed) == len(exact) else exact
 
 
-def phrase_terms(text: str) -> list[str]:
-    """The exact-field terms a phrase matches, one per position: each word's
-    analysed form; the exact form for a stopword, or for a word written
-    with `LITERAL` in front (=journalists)."""
+def phrase_terms(text: str) -> tuple[list[str], list[str | None]]:
+    """The analysed-field terms of a phrase, one per position, and per position
+    the exact term a word written with `LITERAL` in front must be (else None)."""
     found: list[str] = []
+    literal: list[str | None] = []
     for chunk in text.split():
-        literal = chunk.startswith(LITERAL)
         for match in word_matches(chunk):
-            exact = terms_of(match.group(), EXACT)
-            analysed = () if literal else analysed_terms(match.group())
-            if len(analysed) == len(exact):
-                found.extend(analysed)
-            else:
-                found.extend(exact)
-    return found
+            terms = positional_terms(match.group())
+            found.extend(terms)
+            exact = terms_of(match.group(), EXACT) if chunk.startswith(LITERAL) else ()
+            literal.extend(exact if len(exact) == len(terms) else [None] * len(terms))
+    return found, literal
+
+
+def phrase_in(text: str, terms: list[str], literal: list[str | None]) -> bool:
+    """Whether `text` holds the phrase: its analysed terms one after another,
+    each literal word as written (what the index cannot say: exact words have
+    no positions)."""
+    words = [
+        (form, exact)
+        for match in word_matches(text)
+        for form, exact in zip(
+            positional_terms(match.group()), terms_of(match.group(), EXACT), strict=False
+        )
+    ]
+    size = len(terms)
+    for i in range(len(words) - size + 1):
+        if all(
+            words[i + k][0] == terms[k] and literal[k] in (None, words[i + k][1])
+            for k in range(size)
+        ):
+            return True
+    return False
 
 
 def analyse_document(parts: list[str], language: str, sequences: list | None = None):
     """All index terms of a document in one pass over its words.
 
     `parts` are the title, then each paragraph. Returns (title stemmed term ->
-    frequency, body stemmed term -> frequency, exact term -> positions), the
-    same terms and positions `ArchiveAnalyzer` gives each field, but each
-    word is tokenised once for all three fields. If `sequences` is a list, it
-    receives, per part, the (exact term, stemmed term, word as written) of each
-    word in order (for finding names in the text).
+    frequency, body stemmed term -> frequency, exact term -> frequency,
+    analysed term -> positions), the terms `ArchiveAnalyzer` gives each field,
+    but each word is tokenised once for all four fields. If `sequences` is a
+    list, it receives, per part, the (exact term, stemmed term, word as
+    written) of each word in order (for finding names in the text).
     """
     chain = language if language in ("en", "fr", "ar") else "en"
     english = chain != "fr"  # the ar chain stems Latin words as English, as en does
@@ -660,7 +683,8 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
         both.clear()
     title: dict[str, int] = {}
     body: dict[str, int] = {}
-    exact: dict[str, list[int]] = {}
+    exact: dict[str, int] = {}
+    analysed: dict[str, list[int]] = {}
     pos = -1
     for number, part in enumerate(parts):
         stemmed = title if number == 0 else body
@@ -674,27 +698,22 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
                 pair = both[raw] = _compute_pair(raw, chain)
             if sequence is not None and pair[0]:
                 sequence.append((pair[0][0], pair[1][0] if pair[1] else "", raw))
-            analysed = pair[1] if english else terms_of(raw, "en")
-            marked = len(analysed) == len(pair[0])
-            for number, term in enumerate(pair[0]):
+            forms = pair[1] if english else terms_of(raw, "en")
+            if len(forms) != len(pair[0]):
+                forms = pair[0]  # a stopword: its exact form
+            for term, form in zip(pair[0], forms, strict=True):
                 pos += 1
-                found = exact.get(term)
+                exact[term] = exact.get(term, 0) + 1
+                found = analysed.get(form)
                 if found is None:
-                    exact[term] = [pos]
+                    analysed[form] = [pos]
                 else:
                     found.append(pos)
-                if marked:  # the analysed form, at the same position
-                    term = ANALYSED + analysed[number]
-                    found = exact.get(term)
-                    if found is None:
-                        exact[term] = [pos]
-                    else:
-                        found.append(pos)
             for term in pair[1]:
                 stemmed[term] = stemmed.get(term, 0) + 1
         if sequence is not None:
             sequences.append(sequence)
-    return title, body, exact
+    return title, body, exact, analysed
 
 
 class LanguageText(str):
@@ -708,7 +727,7 @@ class LanguageText(str):
         return self
 
 
-#: Paragraph breaks in exact-field text move positions to the next multiple of
+#: Paragraph breaks in analysed-field text move positions to the next multiple of
 #: this, so `position // PARAGRAPH_GAP` is the paragraph number (0 = title) and
 #: no phrase can match across two paragraphs.
 PARAGRAPH_GAP = 1 << 16
@@ -720,8 +739,8 @@ class ArchiveAnalyzer(Analyzer):
 
     ``ArchiveAnalyzer("stemmed")`` stems by the language of a `LanguageText`
     value (English when the value is a plain string, as a query is);
-    ``ArchiveAnalyzer("exact")`` only normalises, numbers positions by
-    paragraph, and gives each word's `ANALYSED` form at the word's position.
+    ``ArchiveAnalyzer("exact")`` only normalises; ``ArchiveAnalyzer("analysed")``
+    gives each word's `positional_terms`, numbered by paragraph.
     """
 
     def __init__(self, chain: str = "stemmed"):
@@ -749,20 +768,20 @@ class ArchiveAnalyzer(Analyzer):
         mode="",
         **kwargs,
     ):
-        if self.chain == EXACT:
-            chain = EXACT
+        if self.chain in (EXACT, ANALYSED):
+            chain = self.chain
         else:
             chain = getattr(value, "language", "en")
             chain = chain if chain in ("en", "fr", "ar") else "en"
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
         token.stopped = False
-        exact = chain == EXACT
+        exact = chain in (EXACT, ANALYSED)
         pos = start_pos - 1
         last_end = 0
         for match in WORD.finditer(value) if tokenize else [None]:
             raw = match.group() if match else value
-            terms = terms_of(raw, chain)
+            terms = positional_terms(raw) if chain == ANALYSED else terms_of(raw, chain)
             if exact and match and positions:
                 if _PARAGRAPH_BREAK.search(value, last_end, match.start()):
                     pos = (pos // PARAGRAPH_GAP + 1) * PARAGRAPH_GAP - 1
@@ -779,8 +798,7 @@ class ArchiveAnalyzer(Analyzer):
                     yield token
                     token.stopped = False
                 continue
-            analysed = analysed_terms(raw) if exact and match else ()
-            for number, term in enumerate(terms):
+            for term in terms:
                 pos += 1
                 token.text = term
                 if keeporiginal:
@@ -791,6 +809,3 @@ class ArchiveAnalyzer(Analyzer):
                     token.startchar = start_char + match.start()
                     token.endchar = start_char + match.end()
                 yield token
-                if len(analysed) == len(terms):  # at the same position
-                    token.text = analysed[number]
-                    yield token

@@ -387,6 +387,42 @@ class PrefixSet(wq.Query):
         return ListMatcher(ids.tolist(), all_weights=self.boost)
 
 
+class Checked(wq.Query):
+    """The documents of `query` for which `check(reader, docnum)` holds, with
+    their scores: a literal phrase ("Moroccan =journalists") is found on
+    analysed positions, then each candidate's text is read to see the exact
+    words there (exact words have no positions in the index)."""
+
+    def __init__(self, query: wq.Query, check, key):
+        self.query, self.check, self.key = query, check, key
+
+    def __repr__(self) -> str:
+        return f"Checked({self.query!r}, {self.key!r})"
+
+    def __eq__(self, other) -> bool:
+        return type(other) is Checked and (other.query, other.key) == (self.query, self.key)
+
+    def __hash__(self) -> int:
+        return hash((self.query, self.key))
+
+    def children(self):
+        return [self.query]
+
+    def estimate_size(self, ixreader) -> int:
+        return self.query.estimate_size(ixreader)
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        inner = self.query.matcher(searcher, context)
+        ids, scores = [], []
+        while inner.is_active():
+            if self.check(reader, inner.id()):
+                ids.append(inner.id())
+                scores.append(inner.score())
+            inner.next()
+        return ListMatcher(ids, scores) if ids else NullMatcher()
+
+
 def prefix_ids(reader, fieldname: str, prefix: str, data: Segment | None = None) -> np.ndarray:
     """Sorted document numbers of a segment having any `fieldname` word starting
     with `prefix` (read from the segment's postings file of the field, if `data`
@@ -472,6 +508,10 @@ class Evaluator:
             return difference(positive, self.run(query.b), self.data.size)
         if type(query) is wq.Phrase and query.slop == 1 and len(query.words) > 1:
             return self.phrase(query)
+        if type(query) is Checked:
+            found = self.run(query.query)
+            keep = np.array([query.check(self.reader, int(d)) for d in found.ids], dtype=bool)
+            return Matches(found.ids[keep], found.scores[keep]) if len(keep) else found
         if type(query) is PrefixSet:
             ids = prefix_ids(self.reader, query.fieldname, query.prefix, self.data)
             ids = ids[self.data.live[ids]]

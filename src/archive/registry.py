@@ -22,7 +22,7 @@ from pathlib import Path
 
 from babel import Locale
 
-from . import yamlio
+from . import wordcounts, yamlio
 from .analysis import EXACT, clitic_length, is_arabic, strip_marks, terms_of, word_matches
 from .document import ID_PATTERN, LANGUAGES
 from .errors import Problem
@@ -363,10 +363,8 @@ def arabic_loose(stem: str) -> str:
 @lru_cache(maxsize=100_000)
 def _common_arabic(written: str) -> bool:
     """Whether an Arabic word, with or without its clitics, is a common word."""
-    from wordfreq import zipf_frequency
-
     bare = written[clitic_length(written) :]
-    return max(zipf_frequency(w, "ar") for w in (written, bare)) >= COMMON_ARABIC_WORD
+    return max(wordcounts.zipf(w) for w in (written, bare)) >= COMMON_ARABIC_WORD
 
 
 def _acronym(name: str) -> bool:

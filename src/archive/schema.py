@@ -13,8 +13,10 @@ from .document import Document
 #: Fields searched for plain words, with their BM25F weights.
 SEARCH_FIELDS = ("title", "body")
 SEARCH_BOOSTS = {"title": 2.5, "body": 1.0}
-#: The field quoted phrases, proximity and prefixes are matched on.
+#: The field prefixes and exact (=word) matches are looked for in.
 EXACT_FIELD = "exact"
+#: The positional field quoted phrases and proximity are matched on.
+ANALYSED_FIELD = "analysed"
 #: The field of entities named in the text, as "kind:id" terms.
 MENTION_FIELD = "mention"
 #: A name in the title counts as this many in the body.
@@ -139,7 +141,7 @@ class TermCounts(dict):
 class AnalysedText(TEXT):
     """A TEXT field that also accepts `TermCounts` computed beforehand.
 
-    Indexing analyses each document once for its three text fields (see
+    Indexing analyses each document once for its four text fields (see
     `analysis.analyse_document`); the field only encodes the result in its
     own format. A plain string is analysed with the field's analyzer.
     """
@@ -180,7 +182,10 @@ def build_schema() -> Schema:
         path=ID(unique=True),
         title=AnalysedText(analyzer=stemmed, phrase=False, field_boost=SEARCH_BOOSTS["title"]),
         body=AnalysedText(analyzer=stemmed, phrase=False, field_boost=SEARCH_BOOSTS["body"]),
-        exact=AnalysedText(analyzer=ArchiveAnalyzer("exact"), phrase=True),
+        # Exact words (prefixes, =word, suggestions), and the analysed words
+        # with their positions (phrases, proximity).
+        exact=AnalysedText(analyzer=ArchiveAnalyzer("exact"), phrase=False),
+        analysed=AnalysedText(analyzer=ArchiveAnalyzer("analysed"), phrase=True),
         # Countries, organisations and people named in the text ("country:EG"),
         # found at index time with the registry's names in every language.
         mention=AnalysedText(analyzer=ArchiveAnalyzer("exact"), phrase=False, field_boost=0.5),
@@ -201,7 +206,7 @@ def build_schema() -> Schema:
 def searchable_parts(document: Document) -> list[str]:
     """All the text words are searched in: title, paragraphs, then case details.
 
-    Each part is a paragraph of the exact field, so its positions say which
+    Each part is a paragraph of the analysed field, so its positions say which
     paragraph a word is in (0 is the title, n is ``#pn``).
     """
     details = [*document.charges, document.sentence or ""]
@@ -216,7 +221,7 @@ def searchable_text(document: Document) -> str:
 def document_to_fields(document: Document, content_hash: str, names=None) -> dict:
     """The fields Whoosh indexes for one document (`names`: the registry's `NameIndex`)."""
     sequences: list = []
-    title, body, exact = analyse_document(
+    title, body, exact, analysed = analyse_document(
         searchable_parts(document), document.language, sequences if names else None
     )
     mentions: dict[str, int] = {}
@@ -231,6 +236,7 @@ def document_to_fields(document: Document, content_hash: str, names=None) -> dic
         "title": TermCounts(title),
         "body": TermCounts(body),
         "exact": TermCounts(exact),
+        "analysed": TermCounts(analysed),
         "mention": TermCounts(mentions),
         "country": ",".join(document.countries),
         "org": ",".join(document.organisations),

@@ -27,9 +27,11 @@ from whoosh import query as wq
 from . import engine
 from . import facets as facet_data
 from .analysis import (
+    ANALYSED,
     EXACT,
     LITERAL,
     PARAGRAPH_GAP,
+    phrase_in,
     phrase_terms,
     query_terms,
     strip_marks,
@@ -57,7 +59,7 @@ from .query import (
     parse,
 )
 from .registry import MAX_NAME_WORDS, Entity, Registry
-from .schema import MENTION_FIELD, searchable_text
+from .schema import MENTION_FIELD, searchable_parts, searchable_text
 from .snippets import MatchTerms, Paragraph, Snippet, analyse_paragraphs, make_snippet
 
 SORTS = ("relevance", "date", "date-asc")
@@ -280,8 +282,11 @@ class Compiled:
 class Compiler:
     """Turns a query tree into a Whoosh query, reading names from the registry."""
 
-    def __init__(self, reader, registry: Registry, expand_entities: bool = True):
+    def __init__(self, reader, registry: Registry, expand_entities: bool = True, texts=None):
         self.reader = reader
+        #: (segment reader, document number) -> the document's searchable texts,
+        #: for checking literal words in place.
+        self.texts = texts
         self.prefix_terms = 0  # spent of MAX_PREFIX_TERMS
         self.near_prefix_terms = 0  # spent of MAX_NEAR_PREFIX_TERMS
         self.registry = registry
@@ -446,19 +451,36 @@ class Compiler:
     def phrase(self, text: str, slop: int = 0) -> wq.Query | None:
         """Words in order on analysed positions ("حرية الصحافة" finds
         «وحرية الصحافة»), or within `slop` words in any order; a word written
-        =word must be that exact word."""
-        terms = phrase_terms(text)
+        =word must be that exact word (in place, for a phrase; in the document,
+        for words apart)."""
+        terms, literal = phrase_terms(text)
         if not terms:
             return None
         if slop:  # marked word by word
             self.terms.sequences.update((t,) for t in terms)
         else:
             self.terms.sequences.add(tuple(terms))
+        exact = [w for w in literal if w]
+        self.terms.exact.update(exact)
         if len(terms) == 1:
-            return wq.Term(EXACT, terms[0])
-        if slop:
-            return wq.spans.SpanNear2([wq.Term(EXACT, t) for t in terms], slop=slop, ordered=False)
-        return wq.Phrase(EXACT, terms)
+            query = wq.Term(ANALYSED, terms[0])
+        elif slop:
+            query = wq.spans.SpanNear2(
+                [wq.Term(ANALYSED, t) for t in terms], slop=slop, ordered=False
+            )
+        else:
+            query = wq.Phrase(ANALYSED, terms)
+        if not exact:
+            return query
+        query = wq.And([query, *(wq.Term(EXACT, w) for w in dict.fromkeys(exact))])
+        if slop or self.texts is None:
+            return query
+        texts = self.texts
+
+        def check(reader, docnum: int) -> bool:
+            return any(phrase_in(part, terms, literal) for part in texts(reader, docnum))
+
+        return engine.Checked(query, check, (tuple(terms), tuple(literal)))
 
     def prefix(self, text: str) -> wq.Query | None:
         terms = terms_of(text, EXACT)
@@ -563,39 +585,40 @@ class Compiler:
         return wq.spans.SpanNear(left, right, slop=max(1, node.distance), ordered=False)
 
     def span(self, node) -> wq.Query | None:
-        """A positional query on the exact field for a NEAR operand (analysed
-        words, as in phrases)."""
+        """A positional query on the analysed field for a NEAR operand."""
         if isinstance(node, Word):
-            terms = phrase_terms(node.text)
+            terms, literal = phrase_terms(node.text)
             self.words.append(node.text)
         elif isinstance(node, Phrase):
-            terms = phrase_terms(node.text)
+            terms, literal = phrase_terms(node.text)
         elif isinstance(node, Or):
             parts = [self.span(n) for n in node.nodes]
             if any(p is None for p in parts):
                 return None
             return wq.spans.SpanOr(parts)
         elif isinstance(node, Prefix):
+            # Words starting with the prefix, by their analysed forms.
             terms = terms_of(node.text, EXACT)
             if len(terms) != 1 or len(terms[0]) < MIN_PREFIX_LENGTH:
                 return None
-            found = []
+            forms = set()
             budget = MAX_NEAR_PREFIX_TERMS - self.near_prefix_terms
             for found_term in self.reader.expand_prefix(EXACT, terms[0]):
-                found.append(wq.Term(EXACT, found_term.decode("utf-8")))
-                if len(found) > budget:
+                forms.update(phrase_terms(found_term.decode("utf-8"))[0])
+                if len(forms) > budget:
                     return None
-            self.near_prefix_terms += len(found)
+            self.near_prefix_terms += len(forms)
             self.terms.prefixes.add(terms[0])
+            found = [wq.Term(ANALYSED, t) for t in sorted(forms)]
             return wq.spans.SpanOr(found) if found else wq.NullQuery
         else:
             return None
-        if not terms:
-            return None
+        if not terms or any(literal):
+            return None  # exact words have no positions: NEAR is read as AND
         self.terms.sequences.add(tuple(terms))
         if len(terms) == 1:
-            return wq.Term(EXACT, terms[0])
-        return wq.spans.SpanNear2([wq.Term(EXACT, t) for t in terms], slop=1, ordered=True)
+            return wq.Term(ANALYSED, terms[0])
+        return wq.spans.SpanNear2([wq.Term(ANALYSED, t) for t in terms], slop=1, ordered=True)
 
 
 def _or(parts: list) -> wq.Query | None:
@@ -732,7 +755,9 @@ class SearchService:
         page_size = page_size or DEFAULTS["PAGE_SIZE"]
         searcher = self.searcher(include_restricted)
         parsed = parse(query)
-        compiled = Compiler(searcher.reader(), self.registry, not literal).compile(parsed.tree)
+        compiled = Compiler(searcher.reader(), self.registry, not literal, self._texts).compile(
+            parsed.tree
+        )
         messages = [*parsed.messages, *compiled.messages]
         if query.strip() and compiled.query is None:
             messages.append(Message(N_("Nothing searchable was left in the query.")))
@@ -856,6 +881,16 @@ class SearchService:
             while len(self._documents) > DOCUMENT_CACHE_SIZE:
                 self._documents.popitem(last=False)
         return found
+
+    def _texts(self, reader, docnum: int) -> list[str]:
+        """A document's searchable texts (title, paragraphs, case details), from
+        the corpus file the index names (nothing if it cannot be read)."""
+        stored = reader.stored_fields(docnum)
+        try:
+            document, _ = self._cached(stored["meta"]["path"], stored["hash"])
+        except ArchiveError:
+            return []
+        return searchable_parts(document)
 
     def _hit(
         self, searcher, docnum: int, score: float, terms: MatchTerms | None, locale: str

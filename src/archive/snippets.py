@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .analysis import EXACT, analysed_terms, terms_of, word_matches
+from .analysis import EXACT, positional_terms, terms_of, word_matches
 from .document import Document
 
 SNIPPET_LENGTH = 240
@@ -56,7 +56,7 @@ class MatchTerms:
     stemmed: set[str] = field(default_factory=set)
     exact: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
-    #: Runs of exact-field terms (analysed forms, or exact ones) to mark together.
+    #: Runs of analysed-field terms (phrases, NEAR operands) to mark together.
     sequences: set[tuple[str, ...]] = field(default_factory=set)
     entities: set[str] = field(default_factory=set)
     #: (word, language) -> matches?; words repeat a lot across a page of hits.
@@ -108,10 +108,8 @@ def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
             stemmed.update(doc_terms)
             exact.update(exact_terms)
             if exact_terms:
-                analysed = analysed_terms(raw)
-                words.append(
-                    (match.start(), match.end(), exact_terms[0], analysed[0] if analysed else "")
-                )
+                analysed = positional_terms(raw)
+                words.append((match.start(), match.end(), exact_terms[0], analysed[0]))
                 neutral = terms_of(raw, "en")
                 read.append((exact_terms[0], neutral[0] if neutral else "", raw))
         spans = []
@@ -130,7 +128,7 @@ def _runs(paragraph: Paragraph, sequence: tuple[str, ...]) -> list[tuple[int, in
     words, size = paragraph.words, len(sequence)
     found = []
     for i in range(len(words) - size + 1):
-        if all(sequence[k] in words[i + k][2:] for k in range(size)):
+        if all(sequence[k] == words[i + k][3] for k in range(size)):
             found.append((words[i][0], words[i + size - 1][1]))
     return found
 
