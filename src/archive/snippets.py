@@ -90,6 +90,8 @@ class Paragraph:
     words: tuple[tuple[int, int, str, str], ...] = ()
     #: (start, end, "kind:id" keys) of each name the registry finds.
     names: tuple[tuple[int, int, frozenset[str]], ...] = ()
+    #: The analysed terms of its words (to pass over a paragraph without a phrase's words).
+    analysed: frozenset[str] = frozenset()
 
 
 def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
@@ -118,17 +120,26 @@ def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
                 keys = frozenset(f"{e.kind}:{e.id}" for e in entities)
                 spans.append((words[i][0], words[i + length - 1][1], keys))
         found.append(
-            Paragraph(text, frozenset(stemmed), frozenset(exact), tuple(words), tuple(spans))
+            Paragraph(
+                text,
+                frozenset(stemmed),
+                frozenset(exact),
+                tuple(words),
+                tuple(spans),
+                frozenset(w[3] for w in words),
+            )
         )
     return tuple(found)
 
 
 def _runs(paragraph: Paragraph, sequence: tuple[str, ...]) -> list[tuple[int, int]]:
     """Where the words of a phrase follow each other in a paragraph."""
-    words, size = paragraph.words, len(sequence)
+    if not paragraph.analysed.issuperset(sequence):
+        return []
+    words, size, first = paragraph.words, len(sequence), sequence[0]
     found = []
     for i in range(len(words) - size + 1):
-        if all(sequence[k] == words[i + k][3] for k in range(size)):
+        if words[i][3] == first and all(sequence[k] == words[i + k][3] for k in range(1, size)):
             found.append((words[i][0], words[i + size - 1][1]))
     return found
 
@@ -149,7 +160,9 @@ def _paragraph_score(paragraph: Paragraph, terms: MatchTerms) -> int:
 def spans_in(paragraph: Paragraph, terms: MatchTerms, language: str) -> list[tuple[int, int]]:
     """The character ranges to mark in a paragraph, sorted, none overlapping."""
     text = paragraph.text
-    found = [m.span() for m in word_matches(text) if terms.matches(m.group(), language)]
+    found = []
+    if terms.stemmed or terms.exact or terms.prefixes:  # words marked one by one
+        found = [m.span() for m in word_matches(text) if terms.matches(m.group(), language)]
     for sequence in terms.sequences:
         if sequence:
             found.extend(_runs(paragraph, sequence))
