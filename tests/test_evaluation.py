@@ -132,3 +132,11 @@ def test_similar_command(run_cli, bundled_home):
     assert result.exit_code == 0 and "[" in result.output
     assert "omar-radi-case-ar" not in result.output
     assert run_cli("similar", "nope", home=bundled_home).exit_code == 2
+
+
+def test_eval_without_judged_queries_says_so(run_cli, tmp_path):
+    home = tmp_path / "empty"
+    (home / "corpus").mkdir(parents=True)
+    result = run_cli("eval", home=home)
+    assert result.exit_code == 2
+    assert "no files of judged queries" in result.output
