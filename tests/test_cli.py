@@ -220,3 +220,12 @@ def test_messages_follow_the_locale(run_cli, sample_home, indexed_home):
     )
     result = run_cli("--locale", "ar", "search", "x", "--country", "XX", home=indexed_home)
     assert result.output.startswith("archive: country: قيمة غير معروفة 'XX'")
+
+
+def test_searching_an_empty_archive_finds_nothing_without_failing(run_cli, tmp_path):
+    home = tmp_path / "empty"
+    (home / "corpus").mkdir(parents=True)
+    assert run_cli("index", home=home).exit_code == 0
+    result = run_cli("search", "survelance", "--json", home=home)
+    assert result.exit_code == 0, result.output
+    assert '"total": 0' in result.output
