@@ -608,11 +608,6 @@ def query_terms(word: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def exact_terms(text: str) -> list[str]:
-    """The exact-chain terms of a piece of text, in order."""
-    return [t for m in word_matches(text) for t in terms_of(m.group(), EXACT)]
-
-
 #: The positional field and chain for phrases and proximity: each word's
 #: analysed form (normalised, clitics removed, stemmed with the English and
 #: Arabic chain, whatever the document's language), or for a stopword its

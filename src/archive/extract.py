@@ -35,7 +35,7 @@ from .corpus import parse_date
 from .document import CASE_STATUSES, ID_PATTERN, LANGUAGES, TYPES, Document
 from .errors import ArchiveError
 from .i18n import N_
-from .registry import KINDS, Entity, Registry, name_keys
+from .registry import KINDS, Entity, Registry, name_keys, read_words
 
 #: File kinds accepted, by extension.
 FORMATS = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -1165,19 +1165,11 @@ class Mention:
 def _scan(text: str, registry: Registry, kinds=KINDS):
     """Registry names in `text`, longest first, left to right, as the index finds
     them (`NameIndex.scan`): (start, end, word matches, entities of `kinds`)."""
-    matches = list(_word_matches(text))
-    words, where = [], []
-    for number, match in enumerate(matches):
-        exact = terms_of(match.group(), EXACT)
-        if exact:
-            stemmed = terms_of(match.group(), "en")
-            words.append((exact[0], stemmed[0] if stemmed else "", match.group()))
-            where.append(number)
-    for i, length, entities in registry.names.scan(words):
+    read = read_words(text)
+    for i, length, entities in registry.names.scan([word for _, word in read]):
         found = [e for e in entities if e.kind in kinds]
         if found:
-            start, end = where[i], where[i + length - 1] + 1
-            yield start, end, matches[start:end], found
+            yield i, i + length, [match for match, _ in read[i : i + length]], found
 
 
 def find_mentions(text: str, registry: Registry) -> list[Mention]:

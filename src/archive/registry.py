@@ -300,16 +300,22 @@ def name_keys(words: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(exact), tuple(stemmed)
 
 
-def name_words(text: str, chain: str = "en") -> list[NameWord]:
-    """The words of `text` as `NameIndex` reads them (stemmed in `chain`)."""
+def read_words(text: str) -> list[tuple[re.Match, NameWord]]:
+    """The words of `text` as `NameIndex` reads them, each with its match (for
+    its place in the text); words with no exact term (marks alone) are left out."""
     found = []
     for match in word_matches(text):
         raw = match.group()
         exact = terms_of(raw, EXACT)
         if exact:
-            stemmed = terms_of(raw, chain)
-            found.append((exact[0], stemmed[0] if stemmed else "", raw))
+            stemmed = terms_of(raw, "en")
+            found.append((match, (exact[0], stemmed[0] if stemmed else "", raw)))
     return found
+
+
+def name_words(text: str) -> list[NameWord]:
+    """The words of `text` as `NameIndex` reads them."""
+    return [word for _, word in read_words(text)]
 
 
 _LATIN_SOUNDS = [

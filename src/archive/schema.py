@@ -13,10 +13,9 @@ from .document import Document
 #: Fields searched for plain words, with their BM25F weights.
 SEARCH_FIELDS = ("title", "body")
 SEARCH_BOOSTS = {"title": 2.5, "body": 1.0}
-#: The field prefixes and exact (=word) matches are looked for in.
-EXACT_FIELD = "exact"
-#: The positional field quoted phrases and proximity are matched on.
-ANALYSED_FIELD = "analysed"
+#: Text fields beside those: `exact` (exact words, for prefixes, =word and
+#: suggestions) and `analysed` (analysed words with their positions, for
+#: phrases and proximity); see `analysis`.
 #: The field of entities named in the text, as "kind:id" terms.
 MENTION_FIELD = "mention"
 #: A name in the title counts as this many in the body.

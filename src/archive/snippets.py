@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .analysis import EXACT, positional_terms, terms_of, word_matches
 from .document import Document
+from .registry import read_words
 
 SNIPPET_LENGTH = 240
 _LEAD = 60  # characters of context kept before the first match
@@ -101,22 +102,17 @@ def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
     for text in document.paragraphs():
         stemmed: set[str] = set()
         exact: set[str] = set()
-        words = []
-        read = []  # as NameIndex reads words
         for match in word_matches(text):
-            raw = match.group()
-            doc_terms = terms_of(raw, document.language)
-            exact_terms = terms_of(raw, EXACT)
-            stemmed.update(doc_terms)
-            exact.update(exact_terms)
-            if exact_terms:
-                analysed = positional_terms(raw)
-                words.append((match.start(), match.end(), exact_terms[0], analysed[0]))
-                neutral = terms_of(raw, "en")
-                read.append((exact_terms[0], neutral[0] if neutral else "", raw))
+            stemmed.update(terms_of(match.group(), document.language))
+            exact.update(terms_of(match.group(), EXACT))
+        read = read_words(text)  # as NameIndex reads words
+        words = [
+            (match.start(), match.end(), word[0], positional_terms(word[2])[0])
+            for match, word in read
+        ]
         spans = []
         if names is not None:
-            for i, length, entities in names.scan(read):
+            for i, length, entities in names.scan([word for _, word in read]):
                 keys = frozenset(f"{e.kind}:{e.id}" for e in entities)
                 spans.append((words[i][0], words[i + length - 1][1], keys))
         found.append(
