@@ -887,7 +887,7 @@ class SearchService:
         the corpus file the index names (nothing if it cannot be read)."""
         stored = reader.stored_fields(docnum)
         try:
-            document, _ = self._cached(stored["meta"]["path"], stored["hash"])
+            document = self._read(stored["meta"]["path"], stored["hash"])
         except ArchiveError:
             return []
         return searchable_parts(document)
