@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 
@@ -65,6 +66,7 @@ def set_choices_off(names: set[str]) -> None:
     _off.update(names)
     _caches.clear()
     _pair_caches.clear()
+    _stems.clear()
 
 
 # --- Characters ---------------------------------------------------------------
@@ -147,7 +149,7 @@ def strip_marks(word: str) -> str:
 
 
 def is_arabic(token: str) -> bool:
-    return _ARABIC_LETTER.search(token) is not None
+    return not token.isascii() and _ARABIC_LETTER.search(token) is not None
 
 
 #: Places Babel names only in longer phrases (الأراضي الفلسطينية), and cities
@@ -294,7 +296,26 @@ _UNNORMALISED_STOPWORDS = frozenset(
 )
 
 
+#: (word as written without diacritics, ends in tanween) -> stem: the
+#: spellings of a word that differ only in diacritics and tatweel (half the
+#: distinct Arabic words of a large corpus) are stemmed once.
+_stems: dict[tuple[str, bool], str] = {}
+
+
 def stem_arabic(word: str, written: str | None = None) -> str:
+    """`_stem_arabic`, remembered by the word as written without diacritics."""
+    if written is None:
+        return _stem_arabic(word, None)
+    key = (strip_marks(written), "\u064b" in written[-2:])
+    found = _stems.get(key)
+    if found is None:
+        if len(_stems) >= CACHE_LIMIT:
+            _stems.clear()
+        found = _stems[key] = _stem_arabic(word, written)
+    return found
+
+
+def _stem_arabic(word: str, written: str | None = None) -> str:
     """Stem a normalised Arabic word; `written` is the same word before
     normalisation (with hamza and teh marbuta), for judging its affixes.
 
@@ -523,8 +544,9 @@ EXACT = "exact"
 #: and a bound on an indexing worker's memory (a few hundred bytes a word).
 CACHE_LIMIT = 100_000
 _caches: dict[str, dict[str, tuple[str, ...]]] = {}
-#: chain -> raw word -> (exact terms, stemmed terms), for one-pass indexing.
-_pair_caches: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+#: chain -> raw word -> (exact terms, stemmed terms, analysed forms), for
+#: one-pass indexing.
+_pair_caches: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
 
 
 def _words(token: str) -> list[str]:
@@ -661,6 +683,18 @@ def phrase_in(text: str, terms: list[str], literal: list[str | None]) -> bool:
     return False
 
 
+def _entry(raw: str, chain: str) -> tuple[tuple, tuple, tuple[str, ...]]:
+    """What indexing needs of one raw word in a document of `chain`: (exact
+    terms, stemmed terms, analysed forms)."""
+    exact, stemmed = _compute_pair(raw, chain)
+    # The analysed forms are the English chain's (the ar chain stems Latin
+    # words as English too); a stopword keeps its exact form.
+    forms = stemmed if chain != "fr" else _compute_pair(raw, "en")[1]
+    if len(forms) != len(exact):
+        forms = exact
+    return exact, stemmed, forms
+
+
 def analyse_document(parts: list[str], language: str, sequences: list | None = None):
     """All index terms of a document in one pass over its words.
 
@@ -672,40 +706,39 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
     written) of each word in order (for finding names in the text).
     """
     chain = language if language in ("en", "fr", "ar") else "en"
-    english = chain != "fr"  # the ar chain stems Latin words as English, as en does
-    both = _pair_caches.setdefault(chain, {})
-    if len(both) >= CACHE_LIMIT:
-        both.clear()
+    entries = _pair_caches.setdefault(chain, {})  # emptied only between documents
+    if len(entries) >= CACHE_LIMIT:
+        entries.clear()
     title: dict[str, int] = {}
     body: dict[str, int] = {}
     exact: dict[str, int] = {}
     analysed: dict[str, list[int]] = {}
     pos = -1
     for number, part in enumerate(parts):
-        stemmed = title if number == 0 else body
         words = WORD.findall(part)
         if words and number:  # a new paragraph: positions move to the next bucket
             pos = (pos // PARAGRAPH_GAP + 1) * PARAGRAPH_GAP - 1
         sequence = [] if sequences is not None else None
-        for raw in words:
-            pair = both.get(raw)
-            if pair is None:  # computed apart from `terms_of`'s caches, to keep one copy
-                pair = both[raw] = _compute_pair(raw, chain)
-            if sequence is not None and pair[0]:
-                sequence.append((pair[0][0], pair[1][0] if pair[1] else "", raw))
-            forms = pair[1] if english else terms_of(raw, "en")
-            if len(forms) != len(pair[0]):
-                forms = pair[0]  # a stopword: its exact form
-            for term, form in zip(pair[0], forms, strict=True):
+        for raw in words:  # positions word by word
+            entry = entries.get(raw)
+            if entry is None:
+                entry = entries[raw] = _entry(raw, chain)
+            if sequence is not None and entry[0]:
+                sequence.append((entry[0][0], entry[1][0] if entry[1] else "", raw))
+            for form in entry[2]:
                 pos += 1
-                exact[term] = exact.get(term, 0) + 1
                 found = analysed.get(form)
                 if found is None:
                     analysed[form] = [pos]
                 else:
                     found.append(pos)
-            for term in pair[1]:
-                stemmed[term] = stemmed.get(term, 0) + 1
+        stemmed = title if number == 0 else body
+        for raw, count in Counter(words).items():  # frequencies once per distinct word
+            entry = entries[raw]
+            for term in entry[0]:
+                exact[term] = exact.get(term, 0) + count
+            for term in entry[1]:
+                stemmed[term] = stemmed.get(term, 0) + count
         if sequence is not None:
             sequences.append(sequence)
     return title, body, exact, analysed

@@ -333,9 +333,16 @@ _LATIN_SOUNDS = [
     )
 ]
 _ARTICLES = frozenset({"al", "el", "el-", "al-"})
+#: Words whose name keys each process remembers: indexing asks for the key
+#: of every capitalised or long Arabic word, and words recur by frequency,
+#: so a few thousand answer most; more would grow with the vocabulary.
+NAME_KEY_CACHE = 8192
+#: Words of documents whose part in names a `NameIndex` remembers.
+WORDS_REMEMBERED = 50_000
+_NO_NAME: tuple[int, list] = (0, [])
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=NAME_KEY_CACHE)
 def latin_sound(word: str) -> str:
     """How a transliterated Arabic name sounds, so that its spellings meet:
     Ahmad/Ahmed, Yahya/Yahia, Hisham/Hicham, Mansour/Mansoor, Assiri/Asiri.
@@ -357,7 +364,7 @@ def latin_sounds(words: list[str]) -> tuple[str, ...]:
 _ARABIC_LOOSE = str.maketrans({"غ": "ج", "ق": "ج", "ك": "ج", "گ": "ج", "ة": "ه"})
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=NAME_KEY_CACHE)
 def arabic_loose(stem: str) -> str:
     """A loanword written in Arabic letters, as its spellings meet: /g/ as غ, ج
     or ك, long vowels written or not (غوغل, جوجل, كوكل; أمنستي, أمنيستي)."""
@@ -366,7 +373,7 @@ def arabic_loose(stem: str) -> str:
     return re.sub(r"(.)\1+", r"\1", letters)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=NAME_KEY_CACHE)
 def _common_arabic(written: str) -> bool:
     """Whether an Arabic word, with or without its clitics, is a common word."""
     bare = written[clitic_length(written) :]
@@ -422,6 +429,13 @@ class NameIndex:
         self.sound_starts: dict[str, int] = {}
         for key in self.sounds:
             self.sound_starts[key[0]] = max(self.sound_starts.get(key[0], 0), len(key))
+        # The second words of names of several words: a word no such word
+        # follows starts no long name there.
+        self.seconds = {
+            key[1] for t in (self.acronyms, self.exact, self.stemmed) for key in t if len(key) > 1
+        }
+        self.second_sounds = {key[1] for key in self.sounds if len(key) > 1}
+        self._document_words: dict[NameWord, tuple[int, list[Entity]]] = {}
 
     def _add_entity(self, entity: Entity) -> None:
         acronyms = {n for n in entity.all_names if n in entity.acronyms or _acronym(n)}
@@ -459,18 +473,20 @@ class NameIndex:
     def match(self, words: list[NameWord], query: bool = False) -> tuple[int, list[Entity]]:
         """The longest name at the start of `words`: (its length in words, the
         entities it names), or (0, [])."""
-        first = words[0]
+        for size in range(min(self._longest(words[0], query), len(words)), 0, -1):
+            found = self._keys(words[:size], query)
+            if found:
+                return size, found
+        return 0, []
+
+    def _longest(self, first: NameWord, query: bool) -> int:
+        """The most words a name starting with `first` can have."""
         longest = max(self.starts.get(first[0], 0), self.starts.get(first[1], 0), 1)
         if self.sound_starts and not is_arabic(first[2]):
             longest = max(longest, self.sound_starts.get(latin_sound(first[2]), 0))
         if not query and not is_arabic(first[2]) and not first[2][:1].isupper():
             longest = min(longest, 1)  # names start with a capital; demonyms may not
-        for size in range(min(longest, MAX_NAME_WORDS, len(words)), 0, -1):
-            span = words[:size]
-            found = self._keys(span, query)
-            if found:
-                return size, found
-        return 0, []
+        return min(longest, MAX_NAME_WORDS)
 
     def _keys(self, span: list[NameWord], query: bool) -> list[Entity]:
         raws = [w[2] for w in span]
@@ -524,20 +540,61 @@ class NameIndex:
     def scan(self, words: list[NameWord]):
         """The names in a run of words, longest first, left to right:
         (first word's index, length in words, entities)."""
-        starts, i = self.starts, 0
+        i, remembered = 0, self._document_words
         while i < len(words):
-            exact, stem, raw = words[i]
-            if exact not in starts and stem not in starts and not self._maybe_loose(words[i]):
+            known = remembered.get(words[i])
+            if known is None:
+                known = self._document_word(words[i])
+            longest, alone = known
+            if longest < 2:  # most words: nothing, or a name of one word
+                if alone:
+                    yield i, 1, alone
                 i += 1
                 continue
-            length, found = self.match(words[i:])
-            if found:
+            length, found = 0, []
+            if not self._may_follow(words, i + 1):
+                longest = 1
+            for size in range(min(longest, len(words) - i), 1, -1):
+                found = self._keys(words[i : i + size], False)
+                if found:
+                    length = size
+                    break
+            if not length and alone:
+                length, found = 1, alone
+            if length:
                 if length > 1 and any(e.kind == "product" for e in found):
                     found = self._inner_products(words[i : i + length], found)
                 yield i, length, found
                 i += length
             else:
                 i += 1
+
+    def _may_follow(self, words: list[NameWord], i: int) -> bool:
+        """Whether the word at `i` can be the second word of a name."""
+        if i >= len(words):
+            return False
+        exact, stem, raw = words[i]
+        if exact in self.seconds or stem in self.seconds:
+            return True
+        return (
+            bool(self.second_sounds)
+            and not is_arabic(raw)
+            and latin_sound(raw) in self.second_sounds
+        )
+
+    def _document_word(self, word: NameWord) -> tuple[int, list[Entity]]:
+        """(the most words a name starting with `word` can have in a document,
+        what the word names alone), remembered: most words of a text are
+        frequent ones, and most start no name."""
+        exact, stem, _ = word
+        if exact not in self.starts and stem not in self.starts and not self._maybe_loose(word):
+            found = _NO_NAME
+        else:
+            found = (self._longest(word, False), self._keys([word], False))
+        if len(self._document_words) >= WORDS_REMEMBERED:
+            self._document_words.clear()
+        self._document_words[word] = found
+        return found
 
     def _maybe_loose(self, word: NameWord) -> bool:
         exact, stem, raw = word
