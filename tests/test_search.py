@@ -220,3 +220,32 @@ def test_warming_loads_what_the_first_search_would_wait_for(service):
     reader = service.searcher().reader()
     keys = {engine.segment_key(r) for r, _ in reader.leaf_readers() if r.segment() is not None}
     assert keys and keys <= set(engine._segments)
+
+
+def test_a_prefix_finds_its_words_however_they_were_stemmed(tmp_path):
+    # "surveillance" is stemmed to "surveil": a prefix longer than that stem
+    # still finds it, through the exact words that start with the prefix.
+    home = tmp_path / "h"
+    corpus = Corpus(home)
+    corpus.write(
+        Document("watch", "Watch", "letter", "en", "2021", "Mass surveillance of activists.")
+    )
+    corpus.write(Document("other", "Other", "letter", "en", "2021", "Surveys of the sea."))
+    Index(home).rebuild(corpus)
+    with SearchService(home) as service:
+        assert ids(service.search("surveillan*")) == ["watch"]
+        assert sorted(ids(service.search("surv*"))) == ["other", "watch"]
+        assert ids(service.search("surveillant*")) == []
+
+
+def test_an_exact_word_is_required_and_ranked_by_the_word(tmp_path):
+    home = tmp_path / "h"
+    corpus = Corpus(home)
+    corpus.write(Document("plural", "One", "letter", "en", "2021", "Journalists were held."))
+    corpus.write(Document("singular", "Two", "letter", "en", "2021", "A journalist was held."))
+    many = " ".join(["journalists"] * 5)
+    corpus.write(Document("many", "Three", "letter", "en", "2021", f"{many} held."))
+    Index(home).rebuild(corpus)
+    with SearchService(home) as service:
+        assert ids(service.search("=journalists")) == ["many", "plural"]
+        assert sorted(ids(service.search("journalists"))) == ["many", "plural", "singular"]

@@ -100,7 +100,7 @@ POSTINGS_FILES = (
     ".title.weights",
     ".body.weights",
     ".mention.weights",
-    ".exact.weights",
+    ".exact.words",
 )
 
 
@@ -226,9 +226,18 @@ def test_the_positions_file_repeats_what_the_blocks_of_every_word_hold(generated
             for a, b in zip(fast.positions(everything), blocks.positions(everything), strict=True):
                 assert a.tolist() == b.tolist()
     assert words == len(stored.keys) > 100
+    # Every word is found by its text, in one search; others are not there.
+    with SegmentReader(ix.storage, schema, segment) as reader:
+        texts = list(reader.lexicon("analysed"))
+    assert stored.find_texts(texts) == list(range(words))
+    long_words = [t for t in texts if len(t) > 8]
+    assert long_words  # words that share their first 8 bytes with others
+    head = next(w[:8] for w in long_words if w[:8] not in texts)
+    others = [b"zzzz-not-a-word", long_words[0] + b"x", head, b""]
+    assert stored.find_texts(others) == [None] * len(others)
 
 
-@pytest.mark.parametrize("field", ["title", "body", "mention", "exact"])
+@pytest.mark.parametrize("field", ["title", "body", "mention"])
 def test_a_weights_file_repeats_the_documents_and_weights_of_every_word(
     generated_fields, tmp_path, field
 ):
@@ -248,6 +257,27 @@ def test_a_weights_file_repeats_the_documents_and_weights_of_every_word(
             assert stored.ids_of(term).tolist() == ids.tolist()
             assert stored.weights_of(term).tolist() == weights.tolist()
     assert words == len(stored.keys) > 10
+
+
+def test_the_words_file_lists_the_words_of_a_words_only_field(generated_fields, tmp_path):
+    schema = build_schema()
+    folder = tmp_path / "segment"
+    ix, segment = _new_segment(folder, BulkSegmentWriter, schema, generated_fields)
+    name = positions.file_name(segment.segment_id(), "exact", schema["exact"])
+    stored = PositionsFile(folder / name)
+    assert stored.words_only and stored.complete and not len(stored.ids)
+    with SegmentReader(ix.storage, schema, segment) as reader:
+        words = list(reader.lexicon("exact"))
+        prefixes = {w[:n] for w in words[:: max(1, len(words) // 60)] for n in (1, 3, 9)}
+        prefixes |= {b"zzzz", "حقو".encode(), b"organ"}
+        for prefix in sorted(prefixes):
+            expected = list(reader.expand_prefix("exact", prefix))
+            assert stored.words_from(prefix, 10_000) == expected, prefix
+            if expected:
+                assert stored.words_from(prefix, len(expected)) == expected
+                assert stored.words_from(prefix, len(expected) - 1) is None
+        # No postings: a term of the field is read from its blocks.
+        assert stored.find(reader.term_info("exact", words[0])) is None
 
 
 def test_a_weight_32_bits_cannot_hold_leaves_its_word_out(tmp_path):

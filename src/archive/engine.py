@@ -11,7 +11,7 @@ posting lists at once:
 * OR adds the scores of the documents any child matches, AND adds them over
   the documents every child matches, AND NOT removes documents — as Whoosh's
   union, intersection and exclusion matchers do;
-* a prefix (`PrefixSet`) is the union of its words' posting lists, unscored;
+* a prefix (`AnyTerm`) is the union of its words' posting lists, unscored;
 * any other query (spans, ranges …) is run through Whoosh's own matcher and
   its results converted to arrays.
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import os
 import threading
 import zipfile
@@ -142,14 +143,17 @@ def _save_postings(reader, field: str, path: Path) -> None:
     except OSError:  # an index folder that cannot be written is only slower
         return
     try:
-        for (name, _), info in terms.items_from(field, b""):
+        for (name, text), info in terms.items_from(field, b""):
             if name != field:
                 break
+            if writer.words_only:
+                writer.add(0, EMPTY_IDS, [], None, text)
+                continue
             if info.is_inlined():  # its postings are not in blocks: left out
                 writer.complete = False
                 continue
             ids, weights, values = read_postings(terms._postfile, info, None, not writer.weights)
-            writer.add(info.extent()[0], ids, values, weights)
+            writer.add(info.extent()[0], ids, values, weights, text)
         writer.close()
     except OSError:
         writer.cancel()
@@ -352,27 +356,28 @@ def difference(positive: Matches, negative: Matches, size: int) -> Matches:
 # --- Queries Whoosh does not have ------------------------------------------------------
 
 
-class PrefixSet(wq.Query):
-    """Documents with any exact-field word starting with `prefix`, unscored.
+class AnyTerm(wq.Query):
+    """Documents with any of `terms` in a field, unscored (each scores `boost`).
 
-    One sorted list per segment instead of an OR of thousands of term
-    matchers; the caller has already checked the expansion is bounded.
+    A prefix is its words' analysed forms (`search.Compiler.prefix`): one
+    union of posting lists instead of an OR of thousands of term matchers;
+    the caller has already checked the expansion is bounded.
     """
 
-    def __init__(self, fieldname: str, prefix: str, boost: float = 1.0):
-        self.fieldname, self.prefix, self.boost = fieldname, prefix, boost
+    def __init__(self, fieldname: str, terms, boost: float = 1.0):
+        self.fieldname, self.terms, self.boost = fieldname, frozenset(terms), boost
 
     def __repr__(self) -> str:
-        return f"PrefixSet({self.fieldname!r}, {self.prefix!r})"
+        return f"AnyTerm({self.fieldname!r}, {sorted(self.terms)!r})"
 
     def __eq__(self, other) -> bool:
-        return type(other) is PrefixSet and (other.fieldname, other.prefix) == (
+        return type(other) is AnyTerm and (other.fieldname, other.terms) == (
             self.fieldname,
-            self.prefix,
+            self.terms,
         )
 
     def __hash__(self) -> int:
-        return hash((self.fieldname, self.prefix))
+        return hash((self.fieldname, self.terms))
 
     def field(self):
         return self.fieldname
@@ -381,7 +386,7 @@ class PrefixSet(wq.Query):
         return ixreader.doc_count()
 
     def matcher(self, searcher, context=None):
-        ids = prefix_ids(searcher.reader(), self.fieldname, self.prefix)
+        ids = any_term_ids(searcher.reader(), self.fieldname, sorted(self.terms))
         if not len(ids):
             return NullMatcher()
         return ListMatcher(ids.tolist(), all_weights=self.boost)
@@ -423,53 +428,49 @@ class Checked(wq.Query):
         return ListMatcher(ids, scores) if ids else NullMatcher()
 
 
-def prefix_ids(reader, fieldname: str, prefix: str, data: Segment | None = None) -> np.ndarray:
-    """Sorted document numbers of a segment having any `fieldname` word starting
-    with `prefix` (read from the segment's postings file of the field, if `data`
-    is given and the segment has one)."""
-    terms = getattr(reader, "_terms", None)
-    if not isinstance(terms, W3TermsReader):
-        parts = [postings(reader, fieldname, t)[0] for t in reader.expand_prefix(fieldname, prefix)]
-        return _marked(reader, parts)
+def prefix_words(reader, fieldname: str, prefix: str, limit: int) -> list[str] | None:
+    """The words of a field starting with `prefix` in any segment of `reader`,
+    sorted; None if there are more than `limit`. A segment's words file (see
+    `positions`) answers with one sorted search; Whoosh's term table, one
+    lookup a word, where a segment has none."""
     start = prefix.encode("utf-8")
-    found = postings_file(data, reader, fieldname) if data is not None else None
-    if found is not None and found.complete:
-        # The prefix's words are one run of the file: from the first word at
-        # or after the prefix to the first word after all that start with it.
-        first = _first_term(terms, fieldname, start)
-        if first is None or not first[0].startswith(start):
-            return EMPTY_IDS
-        after = _first_term(terms, fieldname, _successor(start))
-        ids = found.ids_between(
-            first[1].extent()[0], None if after is None else after[1].extent()[0]
-        )
-        return _marked(reader, [ids])
-    parts = []
-    # Each term's information as the lexicon gives it: no second lookup.
-    for (name, text), info in terms.items_from(fieldname, start):
-        if name != fieldname or not text.startswith(start):
-            break
-        term = found.find(info) if found is not None else None
-        if term is not None:
-            parts.append(found.ids_of(term))
-        elif info.is_inlined():
-            parts.append(_by_matcher(reader, name, text, False)[0])
-        else:
-            parts.append(read_postings(terms._postfile, info, None, False)[0])
+    found: set[bytes] = set()
+    for leaf, _ in reader.leaf_readers():
+        words = None
+        if leaf.segment() is not None and isinstance(getattr(leaf, "_terms", None), W3TermsReader):
+            stored = postings_file(segment(leaf), leaf, fieldname)
+            if stored is not None and stored.complete:
+                words = stored.words_from(start, limit)
+                if words is None:
+                    return None
+        if words is None:
+            words = itertools.islice(leaf.expand_prefix(fieldname, prefix), limit + 1)
+        found.update(words)
+        if len(found) > limit:
+            return None
+    return sorted(w.decode("utf-8") for w in found)
+
+
+def any_term_ids(reader, fieldname: str, terms, data: Segment | None = None) -> np.ndarray:
+    """Sorted document numbers of a segment having any of `terms` in a field
+    (deleted ones included): found together in the segment's postings file
+    of the field where `data` is given and the segment has one, else (and for
+    a word the file left out) from the posting blocks."""
+    texts = [t.encode("utf-8") if isinstance(t, str) else t for t in terms]
+    w3 = isinstance(getattr(reader, "_terms", None), W3TermsReader)
+    found = postings_file(data, reader, fieldname) if data is not None and w3 else None
+    parts, elsewhere = [], texts
+    if found is not None and not found.words_only:
+        numbers = found.find_texts(texts)
+        parts = [found.ids_of(n) for n in numbers if n is not None]
+        # In a complete file, a word that is not there is not in the segment.
+        missing = [t for t, n in zip(texts, numbers, strict=True) if n is None]
+        elsewhere = [] if found.complete else missing
+    for text in elsewhere:
+        read = postings(reader, fieldname, text)
+        if read is not None:
+            parts.append(read[0])
     return _marked(reader, parts)
-
-
-def _first_term(terms: W3TermsReader, fieldname: str, start: bytes):
-    """(text, info) of a field's first term at or after `start`, or None."""
-    for (name, text), info in terms.items_from(fieldname, start):
-        return (text, info) if name == fieldname else None
-    return None
-
-
-def _successor(prefix: bytes) -> bytes:
-    """The first byte string after every string that starts with `prefix`
-    (UTF-8 never holds a 0xFF byte, so the last byte can always grow)."""
-    return prefix[:-1] + bytes([prefix[-1] + 1])
 
 
 def _marked(reader, parts: list[np.ndarray]) -> np.ndarray:
@@ -512,8 +513,8 @@ class Evaluator:
             found = self.run(query.query)
             keep = np.array([query.check(self.reader, int(d)) for d in found.ids], dtype=bool)
             return Matches(found.ids[keep], found.scores[keep]) if len(keep) else found
-        if type(query) is PrefixSet:
-            ids = prefix_ids(self.reader, query.fieldname, query.prefix, self.data)
+        if type(query) is AnyTerm:
+            ids = any_term_ids(self.reader, query.fieldname, query.terms, self.data)
             ids = ids[self.data.live[ids]]
             return Matches(ids, np.full(len(ids), float(query.boost)))
         return self.fallback(query)

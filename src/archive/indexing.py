@@ -62,9 +62,10 @@ INDEX_DIR = "index"
 PARALLEL_THRESHOLD = 2000
 PARTS = ("public", "restricted")
 #: A rebuild worker sorts its postings and sets them aside on disk whenever
-#: it holds this many (about 4,000 documents of 600 words), which bounds its
+#: it holds this many (about 1,700 documents of 600 words: each word is a
+#: posting of the stemmed, exact and analysed fields), which bounds its
 #: memory; it writes one segment per part in the end.
-RUN_POSTINGS = 4_000_000
+RUN_POSTINGS = 2_500_000
 _CURRENT = "CURRENT"
 #: In a generation folder: the fingerprint of the registry whose names it found in the text.
 _REGISTRY = "registry.sha256"
@@ -75,7 +76,7 @@ _FORMAT = "format"
 #: files of 32-bit positions; 5: Arabic clitics judged by word frequency,
 #: French accents folded before stemming); an index written in another format is
 #: rebuilt from the corpus.
-INDEX_FORMAT = "5"
+INDEX_FORMAT = "6"
 #: In each part's folder: when each merged-away segment left the index.
 _RETIRED = "retired.json"
 #: Seconds a merged-away segment's files are kept for searchers still opening it.

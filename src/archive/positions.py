@@ -16,11 +16,13 @@ only repeat what they hold, and a segment without them is read from its
 blocks.
 
 Words are kept in the order of their blocks in the postings file, which is
-the order of the words: the words of a prefix are one run of the file, and
-their documents one slice of `ids` (when the file is `complete`: no word of
-the field was left out, as Whoosh leaves out a word whose postings it keeps
-inside its term information, and a weights file a weight that 32 bits
-cannot hold exactly).
+the order of the words. A word may be left out (Whoosh keeps the postings of
+some inside their term information, and a weights file cannot hold a weight
+that 32 bits cannot hold exactly): it is then read from its blocks, and the
+file is not `complete`. The words' texts are in the file too, so that the
+many words of a prefix are found with one sorted search (`find_texts`), not
+one lookup in Whoosh's term table each; in a complete file a word that is
+not there is not in the segment.
 
 Layout (little-endian)::
 
@@ -39,6 +41,10 @@ Layout (little-endian)::
     values           uint32[B]   each posting's positions, end to end: read as
                                  they are, with no decoding (none in a weights file)
     (padding to 8 bytes)
+    text_keys        uint64[T]   each word's first 8 bytes of UTF-8, big-endian,
+                                 zero-padded: sorted as the words are
+    text_starts      uint64[T+1] where each word's UTF-8 starts in `texts`
+    texts            bytes       the words end to end
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from __future__ import annotations
 import contextlib
 import os
 import struct
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -55,12 +62,15 @@ from .schema import VarintPositions
 SUFFIX = ".positions"
 #: The file of a scored field without positions: `MAIN_<segment>.<field>.weights`.
 WEIGHTS_SUFFIX = ".weights"
-MAGIC = b"ARCPOS04"
+#: The file of a field whose postings only say which documents have a word
+#: (`schema.AnalysedText(words_only=True)`): its words alone, no postings.
+WORDS_SUFFIX = ".words"
+MAGIC = b"ARCPOS05"
 #: A positions writer decodes its terms' positions this many postings at a time.
 BATCH = 1 << 16
 _HEADER = struct.Struct("<8sQQQQ")
 #: Header flags.
-_COMPLETE, _WEIGHTS = 1, 2
+_COMPLETE, _WEIGHTS, _WORDS = 1, 2, 4
 
 
 def file_name(segment_id: str, name: str, field) -> str | None:
@@ -68,13 +78,22 @@ def file_name(segment_id: str, name: str, field) -> str | None:
 
     The phrase field's file holds positions; a scored field's other than it
     holds each posting's weight instead, in the place of the value lengths
-    (`MAIN_<segment>.<field>.weights`), and no values.
+    (`MAIN_<segment>.<field>.weights`), and no values; a words-only field's
+    holds its words and no postings (`MAIN_<segment>.<field>.words`).
     """
+    if getattr(field, "words_only", False):
+        return f"{segment_id}.{name}{WORDS_SUFFIX}"
     if isinstance(field.format, VarintPositions):
         return f"{segment_id}{SUFFIX}"
     if field.scorable and field.format.supports("frequency"):
         return f"{segment_id}.{name}{WEIGHTS_SUFFIX}"
     return None
+
+
+def text_key(text: bytes) -> int:
+    """A word's first 8 bytes as a number, sorted as the words are (UTF-8
+    holds no zero byte, so the padding sorts first, as a shorter word does)."""
+    return int.from_bytes(text[:8].ljust(8, b"\0"), "big")
 
 
 def _padded(size: int) -> int:
@@ -89,11 +108,12 @@ class PositionsWriter:
     than one term's), and are put together under the final name by `close`.
     """
 
-    def __init__(self, path: Path, weights: bool = False):
+    def __init__(self, path: Path, weights: bool = False, words_only: bool = False):
         self.path = path
-        self.weights = weights
+        self.weights = weights or words_only
+        self.words_only = words_only
         self._parts = [
-            path.with_name(f".{path.name}.{part}") for part in ("ids", "lengths", "values")
+            path.with_name(f".{path.name}.{part}") for part in ("ids", "lengths", "values", "texts")
         ]
         self._files = []
         try:
@@ -105,48 +125,63 @@ class PositionsWriter:
         self.keys: list[int] = []
         self.starts = [0]
         self.value_starts = [0]
+        self.text_keys = array("Q")
+        self.text_starts = array("Q", [0])
         #: False once a word of the field has been left out.
         self.complete = True
-        # Terms waiting to have their positions decoded: (key, documents, values).
-        self._pending: list[tuple[int, np.ndarray, list[bytes]]] = []
+        # Terms waiting to have their positions decoded: (key, documents,
+        # values, text).
+        self._pending: list[tuple[int, np.ndarray, list[bytes], bytes]] = []
         self._pending_postings = 0
 
     @classmethod
     def for_field(cls, path: Path, field) -> PositionsWriter:
         """The writer of a field's file (see `file_name`): positions for the
-        phrase field, weights for the other scored fields."""
+        phrase field, weights for the other scored fields, words alone for a
+        words-only field."""
+        if getattr(field, "words_only", False):
+            return cls(path, words_only=True)
         return cls(path, weights=not isinstance(field.format, VarintPositions))
 
-    def add(self, key: int, docs: np.ndarray, values: list[bytes], weights=None) -> None:
+    def add(
+        self, key: int, docs: np.ndarray, values: list[bytes], weights=None, text: bytes = b""
+    ) -> None:
         """A term's postings: its .pst offset, documents and `VarintPositions`
-        values; or for a weights file, its documents and weights (`values` unused)."""
+        values; or for a weights file, its documents and weights (`values`
+        unused). `text` is the term (UTF-8), in the order of the terms."""
         if not self.weights:
             # Decoded many terms at a time: numpy's cost per call would
             # otherwise be most of the work for the many rare words.
-            self._pending.append((key, docs, values))
+            self._pending.append((key, docs, values, text))
             self._pending_postings += len(docs)
             if self._pending_postings >= BATCH:
                 self._decode_pending()
+            return
+        if self.words_only:
+            self._added(key, 0, 0, text)
             return
         kept = np.asarray(weights, dtype="<f4")
         if not np.array_equal(kept, weights):  # not exact in 32 bits: left out
             self.complete = False
             return
-        ids, lengths, _ = self._files
+        ids, lengths = self._files[:2]
         docs.astype("<u4").tofile(ids)
         kept.tofile(lengths)
-        self._added(key, len(docs), 0)
+        self._added(key, len(docs), 0, text)
 
-    def _added(self, key: int, postings: int, positions: int) -> None:
+    def _added(self, key: int, postings: int, positions: int, text: bytes) -> None:
         self.keys.append(key)
         self.starts.append(self.starts[-1] + postings)
         self.value_starts.append(self.value_starts[-1] + positions)
+        self.text_keys.append(text_key(text))
+        self.text_starts.append(self.text_starts[-1] + len(text))
+        self._files[3].write(text)
 
     def _decode_pending(self) -> None:
         pending, self._pending, self._pending_postings = self._pending, [], 0
         if not pending:
             return
-        found, counts = VarintPositions.decode_all([v for *_, part in pending for v in part])
+        found, counts = VarintPositions.decode_all([v for _, _, part, _ in pending for v in part])
         if len(found) and found.max() > 0xFFFFFFFF:  # beyond 32 bits: that word left out
             if len(pending) == 1:
                 self.complete = False
@@ -155,15 +190,15 @@ class PositionsWriter:
                 self._pending = [term]
                 self._decode_pending()
             return
-        ids, lengths, data = self._files
-        np.concatenate([docs for _, docs, _ in pending]).astype("<u4").tofile(ids)
+        ids, lengths, data = self._files[:3]
+        np.concatenate([docs for _, docs, _, _ in pending]).astype("<u4").tofile(ids)
         counts.astype("<u4").tofile(lengths)
         found.astype("<u4").tofile(data)
-        firsts = np.cumsum([0] + [len(docs) for _, docs, _ in pending[:-1]])
-        for (key, docs, _), positions in zip(
+        firsts = np.cumsum([0] + [len(docs) for _, docs, _, _ in pending[:-1]])
+        for (key, docs, _, text), positions in zip(
             pending, np.add.reduceat(counts, firsts).tolist(), strict=True
         ):
-            self._added(key, len(docs), positions)
+            self._added(key, len(docs), positions, text)
 
     def close(self) -> None:
         """Write the file (nothing when it has no word) and remove the parts."""
@@ -177,11 +212,15 @@ class PositionsWriter:
             temporary = self.path.with_name(f".{self.path.name}.tmp")
             with open(temporary, "wb") as out:
                 flags = (_COMPLETE if self.complete else 0) | (_WEIGHTS if self.weights else 0)
+                flags |= _WORDS if self.words_only else 0
                 out.write(_HEADER.pack(MAGIC, terms, postings, size, flags))
                 np.asarray(self.keys, "<u8").tofile(out)
                 np.asarray(self.starts, "<u8").tofile(out)
                 np.asarray(self.value_starts, "<u8").tofile(out)
-                for part in self._parts:
+                for number, part in enumerate(self._parts):
+                    if number == 3:  # the texts, after their keys and starts
+                        np.asarray(self.text_keys, "<u8").tofile(out)
+                        np.asarray(self.text_starts, "<u8").tofile(out)
                     with open(part, "rb") as handle:
                         while chunk := handle.read(1 << 22):
                             out.write(chunk)
@@ -217,11 +256,17 @@ class PositionsFile:
             return found
 
         expected = _HEADER.size + 8 * (3 * terms + 2) + 2 * _padded(4 * postings)
-        expected += _padded(4 * size)
+        expected += _padded(4 * size) + 8 * (2 * terms + 1)
+        if len(data) < expected:
+            raise ValueError(f"{path}: {len(data)} bytes where {expected} were expected")
+        text_size = int(np.frombuffer(data, "<u8", 1, expected - 8)[0])
+        expected += _padded(text_size)
         if len(data) != expected:
             raise ValueError(f"{path}: {len(data)} bytes where {expected} were expected")
         self.complete = bool(flags & _COMPLETE)
         self.has_weights = bool(flags & _WEIGHTS)
+        #: A words file: words, no postings (`find` finds none).
+        self.words_only = bool(flags & _WORDS)
         self.keys = take("<u8", terms)
         self.starts = take("<u8", terms + 1)
         self.value_starts = take("<u8", terms + 1)
@@ -231,14 +276,51 @@ class PositionsFile:
         self.lengths = take("<f4" if self.has_weights else "<u4", postings)
         offset = _padded(offset)
         self.values = take("<u4", size)
+        offset = _padded(offset)
+        self.text_keys = take("<u8", terms)
+        self.text_starts = take("<u8", terms + 1)
+        self.texts = memoryview(data[offset : offset + text_size])
 
     def find(self, info) -> int | None:
         """The number of a term (given by its term info) in this file, if it is here."""
-        if info.is_inlined():
+        if info.is_inlined() or self.words_only:
             return None
         key = info.extent()[0]  # where its blocks start in the postings file
         at = int(np.searchsorted(self.keys, key))
         return at if at < len(self.keys) and int(self.keys[at]) == key else None
+
+    def words_from(self, prefix: bytes, limit: int) -> list[bytes] | None:
+        """The words starting with `prefix`, in order; None if there are more
+        than `limit`."""
+        low = int(np.searchsorted(self.text_keys, text_key(prefix), "left"))
+        last = int.from_bytes(prefix[:8].ljust(8, b"\xff"), "big")
+        high = int(np.searchsorted(self.text_keys, np.uint64(last), "right"))
+        starts, words, found = self.text_starts, self.texts, []
+        for number in range(low, high):
+            word = words[int(starts[number]) : int(starts[number + 1])].tobytes()
+            if word.startswith(prefix):
+                found.append(word)
+                if len(found) > limit:
+                    return None
+        return found
+
+    def find_texts(self, texts: list[bytes]) -> list[int | None]:
+        """The numbers of terms (UTF-8) in this file: one sorted search for
+        them all, then each checked against the words whose first 8 bytes
+        are its (None: not here)."""
+        keys = np.fromiter(map(text_key, texts), dtype=np.uint64, count=len(texts))
+        lows = np.searchsorted(self.text_keys, keys, "left").tolist()
+        highs = np.searchsorted(self.text_keys, keys, "right").tolist()
+        starts, words = self.text_starts, self.texts
+        found: list[int | None] = []
+        for text, low, high in zip(texts, lows, highs, strict=True):
+            term = None
+            for candidate in range(low, high):
+                if words[int(starts[candidate]) : int(starts[candidate + 1])] == text:
+                    term = candidate
+                    break
+            found.append(term)
+        return found
 
     def ids_of(self, term: int) -> np.ndarray:
         """The document numbers of a term's postings (a view of the file)."""
@@ -247,14 +329,6 @@ class PositionsFile:
     def weights_of(self, term: int) -> np.ndarray:
         """The weights of a term's postings, in a weights file."""
         return self.lengths[int(self.starts[term]) : int(self.starts[term + 1])]
-
-    def ids_between(self, low: int, high: int | None) -> np.ndarray:
-        """The document numbers of every term whose blocks start at or after the
-        offset `low` and before `high` (None: to the end), term after term
-        (a view of the file)."""
-        first = int(np.searchsorted(self.keys, low))
-        last = len(self.keys) if high is None else int(np.searchsorted(self.keys, high))
-        return self.ids[int(self.starts[first]) : int(self.starts[max(first, last)])]
 
     def postings(self, term: int) -> FilePostings:
         low, high = int(self.starts[term]), int(self.starts[term + 1])

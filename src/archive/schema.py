@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.formats import Positions
+from whoosh.formats import Existence, Positions
 from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
 from .analysis import ArchiveAnalyzer, analyse_document
@@ -145,10 +145,16 @@ class AnalysedText(TEXT):
     own format. A plain string is analysed with the field's analyzer.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, words_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if type(self.format) is Positions:
             self.format = VarintPositions(field_boost=self.format.field_boost)
+        #: Which documents have a word, and nothing more: no frequencies, no
+        #: scores; a segment keeps a file of the field's words (`positions`).
+        self.words_only = words_only
+        if words_only:
+            self.format = Existence(field_boost=self.format.field_boost)
+            self.scorable = False
 
     def index(self, value, **kwargs):
         if not isinstance(value, TermCounts):
@@ -167,6 +173,9 @@ class AnalysedText(TEXT):
             lists = list(value.values())
             frequencies = list(map(len, lists))
             values = [encode(p) for p in lists]
+        elif isinstance(self.format, Existence):
+            frequencies = [1] * len(terms)
+            values = [b""] * len(terms)
         else:
             # Frequency format: the posting value is the frequency, packed.
             frequencies = list(value.values())
@@ -181,9 +190,10 @@ def build_schema() -> Schema:
         path=ID(unique=True),
         title=AnalysedText(analyzer=stemmed, phrase=False, field_boost=SEARCH_BOOSTS["title"]),
         body=AnalysedText(analyzer=stemmed, phrase=False, field_boost=SEARCH_BOOSTS["body"]),
-        # Exact words (prefixes, =word, suggestions), and the analysed words
-        # with their positions (phrases, proximity).
-        exact=AnalysedText(analyzer=ArchiveAnalyzer("exact"), phrase=False),
+        # Exact words, which documents have them and nothing more: the
+        # lexicon for prefixes and suggestions, and =word. The analysed words
+        # with their positions (phrases, proximity, prefixes).
+        exact=AnalysedText(analyzer=ArchiveAnalyzer("exact"), phrase=False, words_only=True),
         analysed=AnalysedText(analyzer=ArchiveAnalyzer("analysed"), phrase=True),
         # Countries, organisations and people named in the text ("country:EG"),
         # found at index time with the registry's names in every language.

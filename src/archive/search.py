@@ -33,6 +33,7 @@ from .analysis import (
     PARAGRAPH_GAP,
     phrase_in,
     phrase_terms,
+    positional_terms,
     query_terms,
     strip_marks,
     terms_of,
@@ -41,7 +42,7 @@ from .analysis import (
 from .config import DEFAULTS
 from .corpus import Corpus, parse_date
 from .document import LANGUAGES, TYPES, Document, date_key
-from .engine import PrefixSet
+from .engine import AnyTerm
 from .errors import ArchiveError, NotFound
 from .i18n import N_, gettext, language_name
 from .indexing import Index
@@ -59,7 +60,7 @@ from .query import (
     parse,
 )
 from .registry import MAX_NAME_WORDS, Entity, Registry
-from .schema import MENTION_FIELD, searchable_parts, searchable_text
+from .schema import MENTION_FIELD, SEARCH_FIELDS, searchable_parts, searchable_text
 from .snippets import MatchTerms, Paragraph, Snippet, analyse_paragraphs, make_snippet
 
 SORTS = ("relevance", "date", "date-asc")
@@ -420,17 +421,20 @@ class Compiler:
         for text in texts:
             literal = text.startswith(LITERAL)
             for token in word_matches(text):  # a query word may hold several ("Al-Siddiq")
-                if literal:  # =word: that exact word, unstemmed
+                if literal:  # =word: that exact word, scored as the word is
                     exact = terms_of(token.group(), EXACT)
                     self.terms.exact.update(exact)
-                    parts.extend(wq.Term(EXACT, t) for t in exact)
+                    scored = _or(
+                        [wq.Term(f, t) for t in query_terms(token.group()) for f in SEARCH_FIELDS]
+                    )
+                    parts.append(_and([scored, *(wq.Term(EXACT, t) for t in exact)]))
                     continue
                 terms = query_terms(token.group())
                 if not terms:
                     continue
                 self.words.append(token.group())
                 self.terms.stemmed.update(terms)
-                parts.append(_or([wq.Term(f, t) for t in terms for f in ("title", "body")]))
+                parts.append(_or([wq.Term(f, t) for t in terms for f in SEARCH_FIELDS]))
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -483,11 +487,13 @@ class Compiler:
         return engine.Checked(query, check, (tuple(terms), tuple(literal)))
 
     def prefix(self, text: str) -> wq.Query | None:
+        """Documents with a word starting with `text`: the exact words that
+        start with it, each by its analysed form (so `surveillan*` finds
+        "surveillance" however it was stemmed)."""
         terms = terms_of(text, EXACT)
         if len(terms) != 1:
             return self.words_query([text])
-        prefix = terms[0]
-        if len(prefix) < MIN_PREFIX_LENGTH:
+        if len(terms[0]) < MIN_PREFIX_LENGTH:
             self.messages.append(
                 Message(
                     N_('"{prefix}*" is too short to search by prefix; add letters.'),
@@ -496,24 +502,32 @@ class Compiler:
             )
             return None
         budget = MAX_PREFIX_TERMS - self.prefix_terms
-        expansions = 0
-        for _ in self.reader.expand_prefix(EXACT, prefix):
-            expansions += 1
-            if expansions > budget:
-                if budget == MAX_PREFIX_TERMS:
-                    message = N_(
-                        'Too many words start with "{prefix}"; add letters to search by prefix.'
-                    )
-                else:
-                    message = N_(
-                        'With the other prefixes of this query, "{prefix}*" matches too many '
-                        "words; add letters to search by prefix."
-                    )
-                self.messages.append(Message(message, {"prefix": text}))
-                return None
-        self.prefix_terms += expansions
+        forms = self.prefix_forms(terms[0], budget)
+        if forms is None:
+            if budget == MAX_PREFIX_TERMS:
+                message = N_(
+                    'Too many words start with "{prefix}"; add letters to search by prefix.'
+                )
+            else:
+                message = N_(
+                    'With the other prefixes of this query, "{prefix}*" matches too many '
+                    "words; add letters to search by prefix."
+                )
+            self.messages.append(Message(message, {"prefix": text}))
+            return None
+        words, forms = forms
+        self.prefix_terms += words
+        return AnyTerm(ANALYSED, forms) if forms else wq.NullQuery
+
+    def prefix_forms(self, prefix: str, budget: int) -> tuple[int, set[str]] | None:
+        """(how many exact words start with `prefix`, their analysed forms),
+        or None if more than `budget` words do. The prefix is highlighted."""
+        words = engine.prefix_words(self.reader, EXACT, prefix, budget)
+        if words is None:
+            return None
+        forms = {form for word in words for form in positional_terms(word)}
         self.terms.prefixes.add(prefix)
-        return PrefixSet(EXACT, prefix)
+        return len(words), forms
 
     def field(self, node: Field) -> wq.Query | None:
         name, value = node.name, node.value
@@ -601,15 +615,11 @@ class Compiler:
             terms = terms_of(node.text, EXACT)
             if len(terms) != 1 or len(terms[0]) < MIN_PREFIX_LENGTH:
                 return None
-            forms = set()
-            budget = MAX_NEAR_PREFIX_TERMS - self.near_prefix_terms
-            for found_term in self.reader.expand_prefix(EXACT, terms[0]):
-                forms.update(phrase_terms(found_term.decode("utf-8"))[0])
-                if len(forms) > budget:
-                    return None
-            self.near_prefix_terms += len(forms)
-            self.terms.prefixes.add(terms[0])
-            found = [wq.Term(ANALYSED, t) for t in sorted(forms)]
+            expanded = self.prefix_forms(terms[0], MAX_NEAR_PREFIX_TERMS - self.near_prefix_terms)
+            if expanded is None:
+                return None
+            self.near_prefix_terms += expanded[0]
+            found = [wq.Term(ANALYSED, t) for t in sorted(expanded[1])]
             return wq.spans.SpanOr(found) if found else wq.NullQuery
         else:
             return None
@@ -626,6 +636,13 @@ def _or(parts: list) -> wq.Query | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def _and(parts: list) -> wq.Query | None:
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
 def resolve_language(value: str) -> str | None:

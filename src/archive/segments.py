@@ -577,7 +577,7 @@ class BulkSegmentWriter(SegmentWriter):
                 )
                 add_term(fieldid + text, info.to_bytes())
                 if arrays is not None:
-                    arrays.add(info.extent()[0], docs, values, weights)
+                    arrays.add(info.extent()[0], docs, values, weights, text)
             if arrays is not None:
                 arrays.close()
         except BaseException:
