@@ -230,6 +230,10 @@ def test_positions_are_read_back_exactly_one_value_or_thousands_at_once():
     for p, v in zip(lists, values, strict=True):
         assert fmt.decode_positions(v) == p
         assert fmt.decode_frequency(v) == len(p)
+    # A document's values encoded together, as the rebuild does, are the same bytes.
+    joined = VarintPositions.encode_many(lists[1:])
+    assert list(joined) == values[1:]
+    assert joined.data == b"".join(values[1:])
     found, counts = VarintPositions.decode_all(values)
     assert counts.tolist() == [len(p) for p in lists]
     assert np.array_equal(found, [x for p in lists for x in p])

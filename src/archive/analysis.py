@@ -307,11 +307,17 @@ def stem_arabic(word: str, written: str | None = None) -> str:
     if written is None:
         return _stem_arabic(word, None)
     key = (strip_marks(written), "\u064b" in written[-2:])
-    found = _stems.get(key)
+    return _remembered(_stems, key, _stem_arabic, word, written)
+
+
+def _remembered(cache: dict, key, compute, *args):
+    """`compute(*args)`, kept in `cache` under `key`; the cache is emptied
+    when it holds `CACHE_LIMIT` entries."""
+    found = cache.get(key)
     if found is None:
-        if len(_stems) >= CACHE_LIMIT:
-            _stems.clear()
-        found = _stems[key] = _stem_arabic(word, written)
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        found = cache[key] = compute(*args)
     return found
 
 
@@ -602,12 +608,7 @@ def terms_of(token: str, chain: str) -> tuple[str, ...]:
     cache = _caches.get(chain)
     if cache is None:
         cache = _caches[chain] = {}
-    terms = cache.get(token)
-    if terms is None:
-        if len(cache) >= CACHE_LIMIT:
-            cache.clear()
-        terms = cache[token] = _compute_terms(token, chain)
-    return terms
+    return _remembered(cache, token, _compute_terms, token, chain)
 
 
 def word_matches(text: str) -> Iterator[re.Match]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Existence, Positions
@@ -66,6 +68,31 @@ class VarintPositions(Positions):
                 delta >>= 7
             out.append(delta)
         return bytes(out)
+
+    @staticmethod
+    def encode_many(lists: list[list[int]]) -> Joined:
+        """`encode` of many position lists at once (one document's words),
+        with numpy: each value's count, then its deltas in 7-bit groups."""
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        flat = np.fromiter(itertools.chain.from_iterable(lists), np.int64, int(counts.sum()))
+        firsts = np.cumsum(counts) - counts
+        deltas = np.diff(flat, prepend=0)
+        deltas[firsts] = flat[firsts]  # each list's deltas start from zero
+        sizes = np.ones(len(deltas), dtype=np.int64)  # bytes of each delta
+        for bits in (7, 14, 21, 28, 35, 42, 49, 56):
+            sizes += deltas >= 1 << bits
+        owner = np.repeat(np.arange(len(deltas)), sizes)
+        group = np.arange(len(owner)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        groups = (deltas[owner] >> (7 * group)) & 0x7F
+        groups |= (group < sizes[owner] - 1).astype(np.int64) << 7  # more to come
+        value_sizes = _INT_SIZE + np.add.reduceat(sizes, firsts)
+        out = np.empty(int(value_sizes.sum()), dtype=np.uint8)
+        heads = (np.cumsum(value_sizes) - value_sizes)[:, None] + np.arange(_INT_SIZE)
+        body = np.ones(len(out), dtype=bool)
+        body[heads.ravel()] = False
+        out[heads.ravel()] = counts.astype(">u4").view(np.uint8)
+        out[body] = groups
+        return Joined(out.tobytes(), value_sizes.tolist())
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
         # One value (Whoosh's span and proximity matchers, document by
@@ -133,6 +160,23 @@ class VarintPositions(Positions):
         return running - np.repeat(base, counts), counts
 
 
+class Joined:
+    """Posting values end to end, and how long each is: what
+    `BulkSegmentWriter` stores, built without a bytes object a value.
+    Iterating gives the values one by one, as Whoosh's writer takes them."""
+
+    __slots__ = ("data", "sizes")
+
+    def __init__(self, data: bytes, sizes: list[int]):
+        self.data, self.sizes = data, sizes
+
+    def __iter__(self):
+        at = 0
+        for size in self.sizes:
+            yield self.data[at : at + size]
+            at += size
+
+
 class TermCounts(dict):
     """Terms already analysed for a field: term -> frequency, or -> positions."""
 
@@ -169,10 +213,9 @@ class AnalysedText(TEXT):
         boost = self.format.field_boost
         terms = list(value)
         if self.format.supports("positions"):
-            encode = self.format.encode
             lists = list(value.values())
             frequencies = list(map(len, lists))
-            values = [encode(p) for p in lists]
+            values = VarintPositions.encode_many(lists) if lists else Joined(b"", [])
         elif isinstance(self.format, Existence):
             frequencies = [1] * len(terms)
             values = [b""] * len(terms)

@@ -47,7 +47,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from . import positions
-from .schema import TermCounts
+from .schema import Joined, TermCounts
 
 #: Postings per block and zlib level, as Whoosh's W3 codec writes them.
 _CODEC = W3Codec()
@@ -93,7 +93,10 @@ class _FieldPostings:
         self.weights.extend(weights)
         self.documents.append(docnum)
         self.counts.append(len(terms))
-        if self.value_size != 0:
+        if isinstance(values, Joined) and self.value_size is None:  # values end to end
+            self.values += values.data
+            self.value_lengths.extend(values.sizes)
+        elif self.value_size != 0:
             values = [value or emptybytes for value in values]
             joined = emptybytes.join(values)
             if self.value_size is None:
