@@ -7,6 +7,7 @@ produces markup: the web templates escape the text and wrap the ranges.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 from .analysis import EXACT, positional_terms, terms_of, word_matches
@@ -87,12 +88,13 @@ class Paragraph:
     text: str
     stemmed: frozenset[str]
     exact: frozenset[str]
-    #: (start, end, exact term, analysed term) of each word, in order.
-    words: tuple[tuple[int, int, str, str], ...] = ()
+    #: The analysed term of each word, in order, and where each word starts
+    #: and ends (two numbers a word: an array, as 128 documents' paragraphs
+    #: are kept in memory).
+    forms: tuple[str, ...] = ()
+    offsets: array = field(default_factory=lambda: array("I"))
     #: (start, end, "kind:id" keys) of each name the registry finds.
     names: tuple[tuple[int, int, frozenset[str]], ...] = ()
-    #: The analysed terms of its words (to pass over a paragraph without a phrase's words).
-    analysed: frozenset[str] = frozenset()
 
 
 def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
@@ -106,23 +108,21 @@ def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
             stemmed.update(terms_of(match.group(), document.language))
             exact.update(terms_of(match.group(), EXACT))
         read = read_words(text)  # as NameIndex reads words
-        words = [
-            (match.start(), match.end(), word[0], positional_terms(word[2])[0])
-            for match, word in read
-        ]
+        forms = tuple(positional_terms(word[2])[0] for _, word in read)
+        offsets = array("I", [n for match, _ in read for n in match.span()])
         spans = []
         if names is not None:
             for i, length, entities in names.scan([word for _, word in read]):
                 keys = frozenset(f"{e.kind}:{e.id}" for e in entities)
-                spans.append((words[i][0], words[i + length - 1][1], keys))
+                spans.append((offsets[2 * i], offsets[2 * (i + length) - 1], keys))
         found.append(
             Paragraph(
                 text,
                 frozenset(stemmed),
                 frozenset(exact),
-                tuple(words),
-                tuple(spans),
-                frozenset(w[3] for w in words),
+                forms=forms,
+                offsets=offsets,
+                names=tuple(spans),
             )
         )
     return tuple(found)
@@ -130,13 +130,13 @@ def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
 
 def _runs(paragraph: Paragraph, sequence: tuple[str, ...]) -> list[tuple[int, int]]:
     """Where the words of a phrase follow each other in a paragraph."""
-    if not paragraph.analysed.issuperset(sequence):
+    if not all(term in paragraph.forms for term in sequence):  # passed over at once
         return []
-    words, size, first = paragraph.words, len(sequence), sequence[0]
+    forms, offsets, size, first = paragraph.forms, paragraph.offsets, len(sequence), sequence[0]
     found = []
-    for i in range(len(words) - size + 1):
-        if words[i][3] == first and all(sequence[k] == words[i + k][3] for k in range(1, size)):
-            found.append((words[i][0], words[i + size - 1][1]))
+    for i in range(len(forms) - size + 1):
+        if forms[i] == first and all(sequence[k] == forms[i + k] for k in range(1, size)):
+            found.append((offsets[2 * i], offsets[2 * (i + size) - 1]))
     return found
 
 
