@@ -307,15 +307,23 @@ def stem_arabic(word: str, written: str | None = None) -> str:
     if written is None:
         return _stem_arabic(word, None)
     key = (strip_marks(written), "\u064b" in written[-2:])
-    return _remembered(_stems, key, _stem_arabic, word, written)
+    return _remembered(_stems, key, _stem_arabic, word, written, limit=STEM_CACHE_LIMIT)
 
 
-def _remembered(cache: dict, key, compute, *args):
+#: Words remembered per chain by `terms_of` (queries, snippets): the words
+#: of the documents a server shows recur; indexing keeps its own cache.
+TERMS_CACHE_LIMIT = 50_000
+#: Arabic stems remembered: each stem is asked for once per spelling, and
+#: the spellings themselves are remembered by `terms_of`.
+STEM_CACHE_LIMIT = 20_000
+
+
+def _remembered(cache: dict, key, compute, *args, limit: int | None = None):
     """`compute(*args)`, kept in `cache` under `key`; the cache is emptied
-    when it holds `CACHE_LIMIT` entries."""
+    when it holds `limit` (default `CACHE_LIMIT`) entries."""
     found = cache.get(key)
     if found is None:
-        if len(cache) >= CACHE_LIMIT:
+        if len(cache) >= (limit or CACHE_LIMIT):
             cache.clear()
         found = cache[key] = compute(*args)
     return found
@@ -608,7 +616,7 @@ def terms_of(token: str, chain: str) -> tuple[str, ...]:
     cache = _caches.get(chain)
     if cache is None:
         cache = _caches[chain] = {}
-    return _remembered(cache, token, _compute_terms, token, chain)
+    return _remembered(cache, token, _compute_terms, token, chain, limit=TERMS_CACHE_LIMIT)
 
 
 def word_matches(text: str) -> Iterator[re.Match]:

@@ -337,8 +337,9 @@ _ARTICLES = frozenset({"al", "el", "el-", "al-"})
 #: of every capitalised or long Arabic word, and words recur by frequency,
 #: so a few thousand answer most; more would grow with the vocabulary.
 NAME_KEY_CACHE = 8192
-#: Words of documents whose part in names a `NameIndex` remembers.
-WORDS_REMEMBERED = 50_000
+#: Words of documents whose part in names a `NameIndex` remembers (a few
+#: thousand answer most: words recur by frequency).
+WORDS_REMEMBERED = 8192
 _NO_NAME: tuple[int, list] = (0, [])
 
 

@@ -38,11 +38,14 @@ class _Table:
         # Each word's first 8 bytes as one big-endian number, zero-padded:
         # sorted as the words are, so a word is found by one `searchsorted`
         # and a comparison or two, not twenty slices of the table.
+        # Built a byte at a time: no temporary array larger than the keys.
         data = np.frombuffer(self.map, dtype="u1", offset=self.blob)
         starts, ends = self.offsets[:-1].astype(np.int64), self.offsets[1:].astype(np.int64)
-        where = starts[:, None] + np.arange(8)
-        first = np.where(where < ends[:, None], data[np.minimum(where, len(data) - 1)], 0)
-        self.keys = first.astype(np.uint8).view(">u8").ravel().astype(np.uint64)
+        self.keys = np.zeros(count, dtype=np.uint64)
+        for byte in range(8):
+            where = starts + byte
+            found = np.where(where < ends, data[np.minimum(where, len(data) - 1)], 0)
+            self.keys = (self.keys << np.uint64(8)) | found.astype(np.uint64)
 
     def word(self, index: int) -> bytes:
         return self.map[
