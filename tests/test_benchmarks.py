@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from benchmarks import run
 
@@ -62,3 +63,21 @@ def test_the_benchmark_measures_the_servers_memory_alone(tmp_path, monkeypatch, 
     assert f"after {searches} searches of every category:" in printed
     assert "MiB pages of the index files" in printed
     assert out.read_text(encoding="utf-8") == written  # nothing written
+
+
+def test_two_versions_are_compared_in_alternation(tmp_path, capsys):
+    # The same tree on both sides: the harness runs end to end (no timing asserted).
+    from benchmarks import compare
+    from benchmarks.generate import generate
+
+    source = str(Path(__file__).resolve().parents[1] / "src")
+    homes = [tmp_path / "old", tmp_path / "new"]
+    for home in homes:
+        generate(home, 60, 1, "bundled")
+    compare.main(
+        ["--old", source, "--new", source, "--old-home", str(homes[0]), "--new-home", str(homes[1])]
+        + ["--rounds", "1"]
+    )
+    table = capsys.readouterr().out
+    assert "| rebuild, best of 1 |" in table and "| index size |" in table
+    assert "| p95 top-10|common |" in table and "| p95, sum of the cells |" in table
