@@ -72,7 +72,7 @@ def _loaded() -> _Table:
     return _table
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=200_000)
 def zipf(word: str) -> float:
     """wordfreq's Zipf frequency of a written Arabic word (diacritics removed,
     hamza and teh marbuta as written); 0 for a word rarer than Zipf 2.
