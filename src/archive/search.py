@@ -421,20 +421,18 @@ class Compiler:
         for text in texts:
             literal = text.startswith(LITERAL)
             for token in word_matches(text):  # a query word may hold several ("Al-Siddiq")
+                terms = query_terms(token.group())
+                scored = _or([wq.Term(f, t) for t in terms for f in SEARCH_FIELDS])
                 if literal:  # =word: that exact word, scored as the word is
                     exact = terms_of(token.group(), EXACT)
                     self.terms.exact.update(exact)
-                    scored = _or(
-                        [wq.Term(f, t) for t in query_terms(token.group()) for f in SEARCH_FIELDS]
-                    )
                     parts.append(_and([scored, *(wq.Term(EXACT, t) for t in exact)]))
                     continue
-                terms = query_terms(token.group())
                 if not terms:
                     continue
                 self.words.append(token.group())
                 self.terms.stemmed.update(terms)
-                parts.append(_or([wq.Term(f, t) for t in terms for f in SEARCH_FIELDS]))
+                parts.append(scored)
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
