@@ -56,10 +56,18 @@ class _Table:
         wanted = word.encode("utf-8")
         key = np.uint64(int.from_bytes(wanted[:8].ljust(8, b"\0"), "big"))
         low = int(np.searchsorted(self.keys, key, "left"))
-        while low < self.count and self.keys[low] == key:
-            if self.word(low) == wanted:
-                return int(self.values[low]) / self.steps
-            low += 1
+        high = int(np.searchsorted(self.keys, key, "right"))
+        # Words sharing their first 8 bytes (four Arabic letters) can number
+        # hundreds: bisect among them rather than read each.
+        while low < high:
+            middle = (low + high) // 2
+            found = self.word(middle)
+            if found == wanted:
+                return int(self.values[middle]) / self.steps
+            if found < wanted:
+                low = middle + 1
+            else:
+                high = middle
         return 0.0
 
 
