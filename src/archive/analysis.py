@@ -692,16 +692,26 @@ def phrase_in(text: str, terms: list[str], literal: list[str | None]) -> bool:
     return False
 
 
-def _entry(raw: str, chain: str) -> tuple[tuple, tuple, tuple[str, ...]]:
+def name_word(raw: str, exact: tuple[str, ...], stemmed: tuple[str, ...]):
+    """How the registry reads a word: (first exact term, first stemmed term,
+    the word as written). An Arabic word loses its diacritics, so that its
+    spellings with and without them are one word to the name scan."""
+    if is_arabic(raw):
+        plain = strip_marks(raw)
+        raw = raw if plain == raw else plain  # one string kept, not two equal ones
+    return (exact[0], stemmed[0] if stemmed else "", raw)
+
+
+def _entry(raw: str, chain: str) -> tuple:
     """What indexing needs of one raw word in a document of `chain`: (exact
-    terms, stemmed terms, analysed forms)."""
+    terms, stemmed terms, analysed forms, `name_word` or None)."""
     exact, stemmed = _compute_pair(raw, chain)
     # The analysed forms are the English chain's (the ar chain stems Latin
     # words as English too); a stopword keeps its exact form.
     forms = stemmed if chain != "fr" else _compute_pair(raw, "en")[1]
     if len(forms) != len(exact):
         forms = exact
-    return exact, stemmed, forms
+    return exact, stemmed, forms, name_word(raw, exact, stemmed) if exact else None
 
 
 def analyse_document(parts: list[str], language: str, sequences: list | None = None):
@@ -711,8 +721,8 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
     frequency, body stemmed term -> frequency, exact term -> frequency,
     analysed term -> positions), the terms `ArchiveAnalyzer` gives each field,
     but each word is tokenised once for all four fields. If `sequences` is a
-    list, it receives, per part, the (exact term, stemmed term, word as
-    written) of each word in order (for finding names in the text).
+    list, it receives, per part, the `name_word` of each word in order (for
+    finding names in the text).
     """
     chain = language if language in ("en", "fr", "ar") else "en"
     entries = _pair_caches.setdefault(chain, {})  # emptied only between documents
@@ -732,8 +742,8 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
             entry = entries.get(raw)
             if entry is None:
                 entry = entries[raw] = _entry(raw, chain)
-            if sequence is not None and entry[0]:
-                sequence.append((entry[0][0], entry[1][0] if entry[1] else "", raw))
+            if sequence is not None and entry[3]:
+                sequence.append(entry[3])
             for form in entry[2]:
                 pos += 1
                 found = analysed.get(form)

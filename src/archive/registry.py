@@ -23,7 +23,15 @@ from pathlib import Path
 from babel import Locale
 
 from . import wordcounts, yamlio
-from .analysis import EXACT, clitic_length, is_arabic, strip_marks, terms_of, word_matches
+from .analysis import (
+    EXACT,
+    clitic_length,
+    is_arabic,
+    name_word,
+    strip_marks,
+    terms_of,
+    word_matches,
+)
 from .document import ID_PATTERN, LANGUAGES
 from .errors import Problem
 
@@ -308,8 +316,7 @@ def read_words(text: str) -> list[tuple[re.Match, NameWord]]:
         raw = match.group()
         exact = terms_of(raw, EXACT)
         if exact:
-            stemmed = terms_of(raw, "en")
-            found.append((match, (exact[0], stemmed[0] if stemmed else "", raw)))
+            found.append((match, name_word(raw, exact, terms_of(raw, "en"))))
     return found
 
 
