@@ -8,6 +8,7 @@ each is validated, versioned, audited and indexed in one way.
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from flask import (
     Blueprint,
@@ -197,13 +198,36 @@ def login():
             session.clear()  # a fresh session: no fixation
             session["archivist"] = user.name
             session.permanent = True
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for(".dashboard", lang=g.lang)
-            return redirect(target)
+            target = same_site_path(request.args.get("next", ""))
+            return redirect(target or url_for(".dashboard", lang=g.lang))
     elif request.method == "POST":
         status = 400
     return render_template("archivists/login.html", form=form), status
+
+
+#: Control characters and space: browsers strip them from both ends of a URL.
+_URL_ENDS = "".join(map(chr, range(0x21)))
+
+
+def same_site_path(target: str) -> str | None:
+    """`target` as a path on this site, or None when it is empty or leads elsewhere.
+
+    It is read as a browser reads it (tabs and newlines dropped, ends trimmed,
+    backslashes taken as slashes), resolved against this site's address and
+    kept only if scheme and host are still this site's. The answer is rebuilt
+    from the parsed path and query, so that nothing a browser would read as
+    ``//host`` (a tab between two slashes, ``/.//host``) reaches the Location.
+    """
+    for char in "\t\n\r":
+        target = target.replace(char, "")
+    target = target.strip(_URL_ENDS).replace("\\", "/")
+    if not target or any(ord(char) < 0x20 or char == "\x7f" for char in target):
+        return None
+    site = urlsplit(request.host_url)
+    found = urlsplit(urljoin(request.host_url, target))
+    if (found.scheme, found.netloc) != (site.scheme, site.netloc):
+        return None
+    return urlunsplit(("", "", "/" + found.path.lstrip("/"), found.query, ""))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,0 +1,89 @@
+"""Web security: redirects after sign-in, the sign-in throttle under races, sessions
+after sign-out, other archivists' uploads, ids only restricted documents use,
+CSV exports, absolute URLs and bidirectional controls in titles and file names."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from archive.users import Users
+
+from .test_archivists import PASSWORD, make_app
+
+
+@pytest.fixture
+def archive_app(indexed_home):
+    Users(indexed_home).add("alice", PASSWORD)
+    app = make_app(indexed_home, WTF_CSRF_ENABLED=False)
+    yield app
+    app.extensions["archive"].close()
+
+
+def sign_in(app, name: str = "alice"):
+    client = app.test_client()
+    response = client.post("/en/archivists/login", data={"name": name, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+# --- Redirect after signing in ----------------------------------------------------------------
+
+
+def as_a_browser_reads(location: str):
+    """A Location as browsers parse it: tabs and newlines dropped, backslashes as slashes."""
+    for char in "\t\n\r":
+        location = location.replace(char, "")
+    return urlsplit(location.strip(" ").replace("\\", "/"))
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d%0a/evil.example",
+        "%09//evil.example",
+        "%20//evil.example",
+        "/%5Cevil.example",
+        "%5C%5Cevil.example",
+        "///evil.example",
+        "/.//evil.example",
+        "//evil.example/",
+        "https://evil.example/",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "/en/archivists/%0d%0aSet-Cookie:%20taken=1",
+        "/en/%00",
+    ],
+)
+def test_sign_in_stays_on_this_site_whatever_next_says(archive_app, target):
+    client = archive_app.test_client()
+    response = client.post(
+        f"/en/archivists/login?next={target}", data={"name": "alice", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    seen = as_a_browser_reads(location)
+    assert not seen.scheme and not seen.netloc, location
+    assert seen.path.startswith("/") and not seen.path.startswith("//"), location
+    assert "evil.example" not in seen.netloc + seen.path[:2]
+    assert not any(ord(char) < 0x20 for char in location), location
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/en/archivists/audit", "/en/archivists/audit"),
+        ("/fr/search?q=%C3%A9gypte%26country=EG", "/fr/search?q=%C3%A9gypte&country=EG"),
+        ("/en/archivists/%09audit", "/en/archivists/audit"),
+        ("", "/en/archivists/"),
+    ],
+)
+def test_sign_in_returns_to_the_page_asked_for(archive_app, target, expected):
+    client = archive_app.test_client()
+    response = client.post(
+        f"/en/archivists/login?next={target}", data={"name": "alice", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == expected
