@@ -4,11 +4,13 @@ CSV exports, absolute URLs and bidirectional controls in titles and file names."
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 
-from archive.users import Users
+from archive.users import FREE_ATTEMPTS, MAX_WAIT, LoginThrottle, Users
 
 from .test_archivists import PASSWORD, make_app
 
@@ -87,3 +89,65 @@ def test_sign_in_returns_to_the_page_asked_for(archive_app, target, expected):
         f"/en/archivists/login?next={target}", data={"name": "alice", "password": PASSWORD}
     )
     assert response.headers["Location"] == expected
+
+
+# --- The sign-in throttle under simultaneous attempts -------------------------------------------
+
+RACERS = 16
+
+
+def test_simultaneous_sign_ins_after_the_wait_reach_the_password_check_once(
+    archive_app, indexed_home, monkeypatch
+):
+    now = [1000.0]
+    throttle = LoginThrottle(indexed_home / "instance" / "logins.sqlite", clock=lambda: now[0])
+    archive_app.extensions["archive.throttle"] = throttle
+    for _ in range(FREE_ATTEMPTS):
+        throttle.failed("alice", "127.0.0.1")
+    now[0] += MAX_WAIT + 1  # the wait is over: one more attempt may be heard
+    checked = []
+    verify = Users.verify
+
+    def counted(self, name, password):
+        checked.append(name)
+        return verify(self, name, password)
+
+    monkeypatch.setattr(Users, "verify", counted)
+    start = threading.Barrier(RACERS)
+
+    def attempt(_):
+        client = archive_app.test_client()
+        start.wait()
+        response = client.post("/en/archivists/login", data={"name": "alice", "password": "no"})
+        return response.status_code
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        statuses = sorted(pool.map(attempt, range(RACERS)))
+    assert len(checked) == 1
+    assert statuses == [401] + [429] * (RACERS - 1)
+
+
+def test_the_throttle_lets_one_of_many_simultaneous_attempts_through(tmp_path):
+    """Each racer has its own connection to the file, as each server process has."""
+    path = tmp_path / "logins.sqlite"
+    LoginThrottle(path)  # created before the race
+    start = threading.Barrier(RACERS)
+
+    def attempt(_):
+        throttle = LoginThrottle(path)
+        start.wait()
+        return throttle.attempt("a", "1.2.3.4")
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        waits = list(pool.map(attempt, range(RACERS)))
+    assert waits.count(0) == FREE_ATTEMPTS
+    assert all(wait > 0 for wait in waits if wait)
+
+
+def test_a_successful_attempt_clears_the_count(tmp_path):
+    throttle = LoginThrottle(tmp_path / "logins.sqlite")
+    for _ in range(FREE_ATTEMPTS):
+        assert throttle.attempt("a", "1.2.3.4") == 0
+    assert throttle.attempt("a", "1.2.3.4") > 0
+    throttle.succeeded("a", "1.2.3.4")
+    assert throttle.attempt("a", "1.2.3.4") == 0

@@ -119,6 +119,8 @@ class LoginThrottle:
 
     The counts are kept in SQLite (``instance/logins.sqlite``), so that every
     process of a server shares them: more processes give no more attempts.
+    Signing in uses `attempt`, which counts an attempt before the password is
+    checked, in the transaction that decided it may be heard.
     """
 
     #: Entries kept; past this many the older half is forgotten.
@@ -151,33 +153,61 @@ class LoginThrottle:
     def wait(self, name: str, address: str) -> int:
         """Seconds before another attempt for this name from this address is heard."""
         with self._connect() as db:
-            row = db.execute(
-                "SELECT count, last FROM failures WHERE name = ? AND address = ?", (name, address)
-            ).fetchone()
+            return self._wait(db, name, address)
+
+    def attempt(self, name: str, address: str) -> int:
+        """Seconds to wait, as `wait` says; when it says 0, this attempt is heard and
+        counted as failed at once, until `succeeded` clears the count.
+
+        Reading and counting are one transaction, so of many simultaneous
+        attempts (threads or processes) no more reach the password check
+        than the count allows.
+        """
+        with self._connect() as db:
+            wait = self._wait(db, name, address)
+            if not wait:
+                self._count(db, name, address)
+        return wait
+
+    def failed(self, name: str, address: str, counted: bool = False) -> None:
+        """Log a failed attempt, and count it unless `attempt` already has."""
+        with self._connect() as db:
+            if counted:
+                (count,) = db.execute(
+                    "SELECT count FROM failures WHERE name = ? AND address = ?", (name, address)
+                ).fetchone() or (1,)
+            else:
+                count = self._count(db, name, address)
+        log.warning("failed login for %r from %s (%d in a row)", name, address, count)
+
+    def _wait(self, db, name: str, address: str) -> int:
+        row = db.execute(
+            "SELECT count, last FROM failures WHERE name = ? AND address = ?", (name, address)
+        ).fetchone()
         count, last = row or (0, 0.0)
         if count < FREE_ATTEMPTS:
             return 0
         delay = min(MAX_WAIT, 2 ** (count - FREE_ATTEMPTS + 1))
         return max(0, int(last + delay - self._clock() + 0.999))
 
-    def failed(self, name: str, address: str) -> None:
-        with self._connect() as db:
+    def _count(self, db, name: str, address: str) -> int:
+        """One more failure for (name, address); returns how many in a row."""
+        db.execute(
+            "INSERT INTO failures VALUES (?, ?, 1, ?) ON CONFLICT (name, address) "
+            "DO UPDATE SET count = count + 1, last = excluded.last",
+            (name, address, self._clock()),
+        )
+        (count,) = db.execute(
+            "SELECT count FROM failures WHERE name = ? AND address = ?", (name, address)
+        ).fetchone()
+        (entries,) = db.execute("SELECT COUNT(*) FROM failures").fetchone()
+        if entries > self.MAX_ENTRIES:
             db.execute(
-                "INSERT INTO failures VALUES (?, ?, 1, ?) ON CONFLICT (name, address) "
-                "DO UPDATE SET count = count + 1, last = excluded.last",
-                (name, address, self._clock()),
+                "DELETE FROM failures WHERE rowid IN "
+                "(SELECT rowid FROM failures ORDER BY last LIMIT ?)",
+                (entries // 2,),
             )
-            (count,) = db.execute(
-                "SELECT count FROM failures WHERE name = ? AND address = ?", (name, address)
-            ).fetchone()
-            (entries,) = db.execute("SELECT COUNT(*) FROM failures").fetchone()
-            if entries > self.MAX_ENTRIES:
-                db.execute(
-                    "DELETE FROM failures WHERE rowid IN "
-                    "(SELECT rowid FROM failures ORDER BY last LIMIT ?)",
-                    (entries // 2,),
-                )
-        log.warning("failed login for %r from %s (%d in a row)", name, address, count)
+        return count
 
     def succeeded(self, name: str, address: str) -> None:
         with self._connect() as db:

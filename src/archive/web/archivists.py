@@ -180,7 +180,7 @@ def login():
     if form.validate_on_submit():
         name, address = form.name.data.strip(), request.remote_addr or "?"
         throttle = current_app.extensions["archive.throttle"]
-        wait = throttle.wait(name, address)
+        wait = throttle.attempt(name, address)  # counted as failed unless it succeeds
         if wait:
             flash(_("Too many failed attempts; try again in {seconds} seconds.", seconds=wait))
             return (
@@ -190,7 +190,7 @@ def login():
             )
         user = Users(service().home).verify(name, form.password.data)
         if user is None:
-            throttle.failed(name, address)
+            throttle.failed(name, address, counted=True)
             flash(_("Wrong name or password, or the account is disabled."))
             status = 401
         else:
