@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from archive.users import FREE_ATTEMPTS, MAX_WAIT, LoginThrottle, Users
+from archive.users import FREE_ATTEMPTS, MAX_WAIT, LoginThrottle, Sessions, Users
 
 from .test_archivists import PASSWORD, make_app
 
@@ -151,3 +151,44 @@ def test_a_successful_attempt_clears_the_count(tmp_path):
     assert throttle.attempt("a", "1.2.3.4") > 0
     throttle.succeeded("a", "1.2.3.4")
     assert throttle.attempt("a", "1.2.3.4") == 0
+
+
+# --- Signing out ends the session -------------------------------------------------------------
+
+
+def replay(app, client):
+    """A new client holding the session cookie `client` has now."""
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    return other
+
+
+def test_a_session_cookie_replayed_after_sign_out_is_refused(archive_app):
+    client = sign_in(archive_app)
+    restricted = "/en/documents/raissouni-case-en"
+    client.post("/en/archivists/documents/raissouni-case-en/access", data={"access": "restricted"})
+    copy = replay(archive_app, client)
+    assert copy.get("/en/archivists/").status_code == 200
+    assert copy.get(restricted).status_code == 200
+    assert client.post("/en/archivists/logout").status_code == 302
+    response = copy.get("/en/archivists/")
+    assert response.status_code == 302 and "/archivists/login" in response.headers["Location"]
+    assert copy.get(restricted).status_code == 404
+    assert "Sign out" not in copy.get("/en/").get_data(as_text=True)
+
+
+def test_signing_out_ends_only_that_session(archive_app):
+    laptop, phone = sign_in(archive_app), sign_in(archive_app)
+    laptop.post("/en/archivists/logout")
+    assert phone.get("/en/archivists/").status_code == 200
+    assert laptop.get("/en/archivists/").status_code == 302
+
+
+def test_a_session_ends_its_hours_after_signing_in(tmp_path):
+    now = [0.0]
+    sessions = Sessions(tmp_path / "sessions.sqlite", hours=12, clock=lambda: now[0])
+    session_id = sessions.start("alice")
+    now[0] += 12 * 3600 - 1
+    assert sessions.holder(session_id) == "alice"
+    now[0] += 2
+    assert sessions.holder(session_id) is None

@@ -4,7 +4,8 @@ Passwords are hashed with werkzeug.security (scrypt); the file is written
 atomically and never holds a password. Failed logins are counted per name
 and address, in ``instance/logins.sqlite`` shared by every server process:
 after a few, each further attempt must wait longer (the answer says how
-long), and every failure is logged.
+long), and every failure is logged. Signed-in sessions are kept in
+``instance/sessions.sqlite``, so that signing out ends them on the server.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import functools
 import json
 import logging
 import re
+import secrets
 import sqlite3
 import threading
 import time
@@ -114,6 +116,24 @@ def _dummy_hash() -> str:
     return generate_password_hash("not a password of anyone")
 
 
+@contextlib.contextmanager
+def _transaction(path: Path):
+    """A connection to a SQLite file inside one transaction, taken at once: one
+    writer at a time, across threads and processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    finally:
+        db.close()
+
+
 class LoginThrottle:
     """Counts failed logins per (name, address) and says how long to wait.
 
@@ -135,20 +155,8 @@ class LoginThrottle:
                 "count INTEGER, last REAL, PRIMARY KEY (name, address))"
             )
 
-    @contextlib.contextmanager
     def _connect(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        try:
-            db.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-        finally:
-            db.close()
+        return _transaction(self.path)
 
     def wait(self, name: str, address: str) -> int:
         """Seconds before another attempt for this name from this address is heard."""
@@ -212,3 +220,44 @@ class LoginThrottle:
     def succeeded(self, name: str, address: str) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM failures WHERE name = ? AND address = ?", (name, address))
+
+
+class Sessions:
+    """Signed-in sessions, kept on the server (``instance/sessions.sqlite``).
+
+    A session cookie carries the id of a session here. Signing out deletes it,
+    so a copy of the cookie kept after signing out opens nothing; a session
+    also ends `hours` after signing in, however busy it is.
+    """
+
+    def __init__(self, path: Path, hours: float, clock=time.time):
+        self.path = Path(path)
+        self.seconds = hours * 3600
+        self._clock = clock
+        with _transaction(self.path) as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, name TEXT, ends REAL)"
+            )
+
+    def start(self, name: str) -> str:
+        """A new session for the archivist `name`; returns its id."""
+        session_id = secrets.token_urlsafe(32)
+        now = self._clock()
+        with _transaction(self.path) as db:
+            db.execute("DELETE FROM sessions WHERE ends < ?", (now,))
+            db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?)", (session_id, name, now + self.seconds)
+            )
+        return session_id
+
+    def holder(self, session_id: str) -> str | None:
+        """The name of the archivist whose live session this is, or None."""
+        with _transaction(self.path) as db:
+            row = db.execute(
+                "SELECT name FROM sessions WHERE id = ? AND ends >= ?", (session_id, self._clock())
+            ).fetchone()
+        return row[0] if row else None
+
+    def end(self, session_id: str) -> None:
+        with _transaction(self.path) as db:
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))

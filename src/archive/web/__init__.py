@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..i18n import LOCALES, gettext, select_locale_from_headers
 from ..search import CASE_STATUS_LABELS, TYPE_LABELS, SearchService
-from ..users import LoginThrottle, Users
+from ..users import LoginThrottle, Sessions, Users
 
 #: Sent with every response. No inline script or style is used anywhere, so
 #: the policy allows only the archive's own files.
@@ -38,10 +38,19 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 def current_archivist():
     """The signed-in, still enabled archivist of this request, or None."""
     if "archivist" not in g:
-        name = session.get("archivist")
-        user = Users(service().home).get(name) if name else None
+        name, session_id = session.get("archivist"), session.get("session")
+        live = bool(name and session_id) and sessions().holder(session_id) == name
+        user = Users(service().home).get(name) if live else None
         g.archivist = user if user is not None and not user.disabled else None
+        if name and g.archivist is None:  # signed out, expired or disabled
+            session.pop("archivist")
+            session.pop("session", None)
     return g.archivist
+
+
+def sessions() -> Sessions:
+    """The archivists' sessions, kept on the server so that signing out ends them."""
+    return current_app.extensions["archive.sessions"]
 
 
 def sees_restricted() -> bool:
@@ -104,8 +113,10 @@ def init_app(app) -> None:
     )
     app.session_interface = SessionInterface()
     CSRFProtect(app)
-    app.extensions["archive.throttle"] = LoginThrottle(
-        Path(app.config["HOME"]) / "instance" / "logins.sqlite"
+    instance = Path(app.config["HOME"]) / "instance"
+    app.extensions["archive.throttle"] = LoginThrottle(instance / "logins.sqlite")
+    app.extensions["archive.sessions"] = Sessions(
+        instance / "sessions.sqlite", app.config["SESSION_HOURS"]
     )
     app.register_blueprint(public.bp)
     app.register_blueprint(feeds.bp)

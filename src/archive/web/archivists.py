@@ -43,7 +43,7 @@ from ..extract import Limits
 from ..history import History
 from ..i18n import N_, gettext
 from ..users import Users
-from . import current_archivist, service
+from . import current_archivist, service, sessions
 
 bp = Blueprint("archivists", __name__, url_prefix="/<lang>/archivists")
 
@@ -197,6 +197,7 @@ def login():
             throttle.succeeded(name, address)
             session.clear()  # a fresh session: no fixation
             session["archivist"] = user.name
+            session["session"] = sessions().start(user.name)
             session.permanent = True
             target = same_site_path(request.args.get("next", ""))
             return redirect(target or url_for(".dashboard", lang=g.lang))
@@ -233,6 +234,8 @@ def same_site_path(target: str) -> str | None:
 @bp.route("/logout", methods=["POST"])
 def logout():
     if ActionForm().validate_on_submit():
+        if session.get("session"):
+            sessions().end(session["session"])  # a kept copy of the cookie opens nothing
         session.clear()
     return redirect(url_for("public.home", lang=g.lang))
 
