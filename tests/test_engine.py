@@ -31,6 +31,13 @@ QUERIES = [
     "country:MA",
     "type:case",
     "rights NEAR/p defenders",
+    # NEAR between words or prefixes is evaluated at once; a phrase side is Whoosh's.
+    "human NEAR/3 righ*",
+    "rights NEAR/2 rights",  # a word is not near itself
+    "(Egypt OR Morocco) NEAR/4 rights",
+    "the NEAR/p of*",
+    "حقوق NEAR/p الإنسان",
+    '"human rights" NEAR/5 defenders',
     "NSO",
     "Raissouni",
     "zebra",

@@ -41,6 +41,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from .analysis import PARAGRAPH_GAP
 from .positions import FilePostings, PositionsFile, PositionsWriter, file_name
 from .schema import COLUMN_FIELDS, VarintPositions
 from .segments import read_postings
@@ -509,6 +510,8 @@ class Evaluator:
             return difference(positive, self.run(query.b), self.data.size)
         if type(query) is wq.Phrase and query.slop == 1 and len(query.words) > 1:
             return self.phrase(query)
+        if type(query) in (wq.spans.SpanNear, SameParagraph) and near_words(query):
+            return self.near(query)
         if type(query) is Checked:
             found = self.run(query.query)
             keep = np.array([query.check(self.reader, int(d)) for d in found.ids], dtype=bool)
@@ -557,6 +560,63 @@ class Evaluator:
             scores = scores * query.boost
         return Matches(found, scores)
 
+    def near(self, query: wq.spans.SpanNear) -> Matches:
+        """Two sides within `slop` words of each other in any order (NEAR/n),
+        or in one paragraph (`SameParagraph`, NEAR/p), each side a word or
+        any of several (a prefix's forms). As `phrase`: candidates by
+        posting lists, then every candidate's positions compared at once.
+        Scored as Whoosh scores it: the sum of the scores of the side's
+        words each document has."""
+        field, sides = near_words(query)
+        read = []
+        for words in sides:
+            found = {}
+            for word in words:
+                postings = phrase_postings(self.reader, self.data, field, word)
+                if postings is not None:
+                    found[word] = postings
+            if not found:
+                return Matches.empty()
+            read.append(found)
+        ids = [np.unique(np.concatenate([p.ids for p in found.values()])) for found in read]
+        common = np.intersect1d(*ids, assume_unique=True)
+        if not len(common) or self.data.size >= 1 << (63 - POSITION_BITS):
+            return Matches.empty() if not len(common) else self.fallback(query)
+        keys = []
+        for found in read:
+            side = []
+            for postings in found.values():
+                within = np.intersect1d(common, postings.ids, assume_unique=True)
+                if len(within):
+                    side.append(phrase_keys(postings, within))
+            if any(k is None for k in side):
+                return self.fallback(query)  # positions beyond the keys' bits
+            keys.append(np.unique(np.concatenate(side)))
+        a, b = keys
+        if type(query) is SameParagraph:  # a key without its position's low 16 bits
+            shift = PARAGRAPH_BITS
+            found = np.intersect1d(np.unique(a >> shift), np.unique(b >> shift), True)
+            found = found >> (POSITION_BITS - shift)
+        else:  # a word of b from 1 to `slop` words before or after one of a
+            low = np.searchsorted(b, a - query.slop, "left")
+            high = np.searchsorted(b, a + query.slop, "right")
+            at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+            found = a[high - low - (b[at] == a) > 0] >> POSITION_BITS
+        found = np.unique(found)
+        found = found[self.data.live[found]]
+        scores = np.zeros(len(found))
+        for side in read:
+            for word, postings in side.items():
+                at = np.searchsorted(postings.ids, found)
+                has = at < len(postings.ids)
+                has[has] = postings.ids[at[has]] == found[has]
+                weights = postings.weights(at[has])
+                scores[has] += self.score(field, word, found[has], weights)
+        boost = getattr(query, "boost", 1.0)  # Whoosh's spans have none
+        if boost != 1.0:
+            scores = scores * boost
+        return Matches(found, scores)
+
     def term(self, query: wq.Term) -> Matches:
         field, text = query.fieldname, query.text
         found = term_postings(self.reader, self.data, field, text)
@@ -596,6 +656,60 @@ class Evaluator:
         return Matches(
             np.array(ids, dtype=np.int64)[order], np.array(scores, dtype=np.float64)[order]
         )
+
+
+class SameParagraph(wq.spans.SpanNear):
+    """Both sides match inside one paragraph (positions share a bucket)."""
+
+    def __init__(self, a, b):
+        super().__init__(a, b, slop=PARAGRAPH_GAP, ordered=False)
+
+    def apply(self, fn):
+        return SameParagraph(fn(self.a), fn(self.b))
+
+    def matcher(self, searcher, context=None):
+        return SameParagraph.Matcher(
+            self.a.matcher(searcher, context), self.b.matcher(searcher, context)
+        )
+
+    class Matcher(wq.spans.SpanNear.SpanNearMatcher):
+        def __init__(self, a, b, **_):
+            super().__init__(a, b, slop=PARAGRAPH_GAP, ordered=False)
+
+        def copy(self):
+            return SameParagraph.Matcher(self.a.copy(), self.b.copy())
+
+        def _get_spans(self):
+            found = set()
+            bspans = self.b.spans()
+            for aspan in self.a.spans():
+                paragraph = aspan.start // PARAGRAPH_GAP
+                for bspan in bspans:
+                    if bspan.start // PARAGRAPH_GAP == paragraph:
+                        found.add(aspan.to(bspan))
+            return sorted(found)
+
+
+#: log2 of `PARAGRAPH_GAP`: a position's bits below its paragraph number.
+PARAGRAPH_BITS = PARAGRAPH_GAP.bit_length() - 1
+
+
+def near_words(query) -> tuple[str, list[list[str]]] | None:
+    """(field, each side's words) of a NEAR between two sides that are each a
+    word or an OR of words of one field, unordered and at least one word
+    apart (as the query language writes NEAR); None for any other span."""
+    if query.ordered or query.mindist != 1:
+        return None
+    sides, fields = [], set()
+    for side in (query.a, query.b):
+        leaves = [side]
+        while any(type(leaf) is wq.spans.SpanOr for leaf in leaves):
+            leaves = [q for leaf in leaves for q in getattr(leaf, "subqs", [leaf])]
+        if not all(type(leaf) is wq.Term for leaf in leaves):
+            return None
+        fields.update(leaf.fieldname for leaf in leaves)
+        sides.append([leaf.text for leaf in leaves])
+    return (fields.pop(), sides) if len(fields) == 1 else None
 
 
 class BlockPostings:

@@ -30,7 +30,6 @@ from .analysis import (
     ANALYSED,
     EXACT,
     LITERAL,
-    PARAGRAPH_GAP,
     phrase_in,
     phrase_terms,
     positional_terms,
@@ -42,7 +41,7 @@ from .analysis import (
 from .config import DEFAULTS
 from .corpus import Corpus, parse_date
 from .document import LANGUAGES, TYPES, Document, date_key
-from .engine import AnyTerm
+from .engine import AnyTerm, SameParagraph
 from .errors import ArchiveError, NotFound
 from .i18n import N_, gettext, language_name
 from .indexing import Index
@@ -231,41 +230,6 @@ class SearchResult:
             "suggestion": self.suggestion,
             "messages": self.messages,
         }
-
-
-# --- Queries Whoosh does not have -------------------------------------------------
-
-
-class SameParagraph(wq.spans.SpanNear):
-    """Both sides match inside one paragraph (positions share a bucket)."""
-
-    def __init__(self, a, b):
-        super().__init__(a, b, slop=PARAGRAPH_GAP, ordered=False)
-
-    def apply(self, fn):
-        return SameParagraph(fn(self.a), fn(self.b))
-
-    def matcher(self, searcher, context=None):
-        return SameParagraph.Matcher(
-            self.a.matcher(searcher, context), self.b.matcher(searcher, context)
-        )
-
-    class Matcher(wq.spans.SpanNear.SpanNearMatcher):
-        def __init__(self, a, b, **_):
-            super().__init__(a, b, slop=PARAGRAPH_GAP, ordered=False)
-
-        def copy(self):
-            return SameParagraph.Matcher(self.a.copy(), self.b.copy())
-
-        def _get_spans(self):
-            found = set()
-            bspans = self.b.spans()
-            for aspan in self.a.spans():
-                paragraph = aspan.start // PARAGRAPH_GAP
-                for bspan in bspans:
-                    if bspan.start // PARAGRAPH_GAP == paragraph:
-                        found.add(aspan.to(bspan))
-            return sorted(found)
 
 
 # --- Compiling a parsed query ------------------------------------------------------
