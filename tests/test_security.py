@@ -4,6 +4,7 @@ CSV exports, absolute URLs and bidirectional controls in titles and file names."
 
 from __future__ import annotations
 
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -192,3 +193,22 @@ def test_a_session_ends_its_hours_after_signing_in(tmp_path):
     assert sessions.holder(session_id) == "alice"
     now[0] += 2
     assert sessions.holder(session_id) is None
+
+
+# --- Staged uploads belong to whoever uploaded them ------------------------------------------
+
+
+def test_another_archivist_cannot_discard_someone_elses_upload(archive_app, indexed_home):
+    Users(indexed_home).add("bob", PASSWORD)
+    alice, bob = sign_in(archive_app, "alice"), sign_in(archive_app, "bob")
+    response = alice.post(
+        "/en/archivists/upload",
+        data={"file": (io.BytesIO(b"A letter about detention in Egypt.\n"), "letter.txt")},
+        content_type="multipart/form-data",
+    )
+    review = response.headers["Location"]
+    assert bob.get(review).status_code == 404
+    assert bob.post(f"{review}/discard").status_code == 404
+    assert alice.get(review).status_code == 200
+    assert alice.post(f"{review}/discard").status_code == 302
+    assert alice.get(review).status_code == 404

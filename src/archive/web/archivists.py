@@ -316,8 +316,10 @@ def _same_text(a: str, b: str) -> bool:
 
 @bp.route("/review/<token>/discard", methods=["POST"])
 def discard(token: str):
+    staging = ingest.Staging(service().home)
+    staging.get(token, current_archivist().name)  # NotFound unless it is this archivist's
     if ActionForm().validate_on_submit():
-        ingest.Staging(service().home).drop(token)
+        staging.drop(token)
     return redirect(url_for(".dashboard", lang=g.lang))
 
 
