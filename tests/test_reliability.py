@@ -19,7 +19,7 @@ from archive.editing import Editor
 from archive.indexing import Index
 from archive.search import SearchService
 from benchmarks.crash import crash
-from benchmarks.hostile import WORST
+from benchmarks.hostile import WORST, vocabulary_of
 from benchmarks.hostile import run as run_hostile
 from benchmarks.load import load
 
@@ -183,6 +183,18 @@ def test_hostile_queries_never_fail(bundled_home):
     result = run_hostile(bundled_home, count=len(WORST) + 300)
     assert result["queries"] == len(WORST) + 300
     assert result["errors"] == []
+
+
+def test_hostile_queries_are_made_of_the_most_frequent_words(bundled_home):
+    # Frequent words are the costliest to combine; the lexicon's first words
+    # (numbers, rare spellings) would measure nothing.
+    with SearchService(bundled_home) as service:
+        words = vocabulary_of(service, size=50)
+        reader = service.searcher().reader()
+        frequencies = [reader.doc_frequency("exact", w) for w in words]
+        documents = reader.doc_count()
+    assert {"the", "of", "and"} <= set(words)
+    assert min(frequencies) >= documents // 4
 
 
 def _children(pid: int) -> set[int]:
