@@ -4,15 +4,21 @@ CSV exports, absolute URLs and bidirectional controls in titles and file names."
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 
+from archive.corpus import Corpus
+from archive.indexing import Index
 from archive.users import FREE_ATTEMPTS, MAX_WAIT, LoginThrottle, Sessions, Users
+from archive.web.feeds import spreadsheet_cell
 
+from .conftest import write_doc
 from .test_archivists import PASSWORD, make_app
 
 
@@ -212,3 +218,68 @@ def test_another_archivist_cannot_discard_someone_elses_upload(archive_app, inde
     assert alice.get(review).status_code == 200
     assert alice.post(f"{review}/discard").status_code == 302
     assert alice.get(review).status_code == 404
+
+
+# --- CSV exports ----------------------------------------------------------------------------------
+
+#: Titles a spreadsheet would read as formulas (the corpus trims a leading tab or CR).
+FORMULAS = ('=HYPERLINK("http://evil.example")', "+1+2", "-2+3", "@SUM(A1)")
+BULK = 130  # more hits than one page of the largest size
+
+
+def statement(doc_id: str, title: str, organisation: str = "gchr") -> str:
+    return (
+        f"---\nid: {doc_id}\ntitle: {json.dumps(title)}\ntype: statement\nlanguage: en\n"
+        f"date: 2022-01-15\ncountries: [EG]\norganisations: [{organisation}]\n---\n"
+        "A statement on detention in Egypt.\n"
+    )
+
+
+@pytest.fixture
+def bulk_app(sample_home):
+    for n in range(BULK):
+        title = FORMULAS[n] if n < len(FORMULAS) else f"Statement {n}"
+        write_doc(sample_home, f"statement/2022/bulk-{n}.md", statement(f"bulk-{n}", title))
+    Index(sample_home).rebuild(Corpus(sample_home))
+    app = make_app(sample_home, EXPORT_LIMIT=BULK - 10)
+    yield app
+    app.extensions["archive"].close()
+
+
+def csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_csv_cells_never_start_a_formula(bulk_app):
+    rows = csv_rows(bulk_app.test_client().get("/en/search/export.csv?q=detention&sort=date"))
+    titles = {row[0]: row[1] for row in rows[1:]}
+    for n, formula in enumerate(FORMULAS):
+        assert titles[f"bulk-{n}"] == "'" + formula
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_cell_starting_a_formula_is_quoted(start):
+    assert spreadsheet_cell(f"{start}1+2") == f"'{start}1+2"
+    assert spreadsheet_cell(f"a{start}1") == f"a{start}1"
+
+
+def test_an_export_is_one_pass_over_the_hits(bulk_app, monkeypatch):
+    service = bulk_app.extensions["archive"]
+    calls = []
+    search = service.search
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(service, "search", counted)
+    client = bulk_app.test_client()
+    for path in ("/en/search/export.csv?q=detention", "/en/search/export.json?q=detention"):
+        calls.clear()
+        response = client.get(path)
+        assert response.status_code == 200
+        assert len(calls) == 1, path
+    assert len(csv_rows(client.get("/en/search/export.csv?q=detention"))) == 1 + BULK - 10

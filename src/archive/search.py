@@ -726,11 +726,13 @@ class SearchService:
         literal: bool = False,
         facets: bool = True,
         snippets: bool = True,
+        max_page_size: int | None = None,
     ) -> SearchResult:
         """Search; `facets` and `snippets` False skip counting and passages (benchmarks,
-        callers that only need the hits)."""
+        callers that only need the hits). `max_page_size` allows pages larger than
+        MAX_PAGE_SIZE, so that an export takes all its hits in one pass."""
         filters = filters or Filters()
-        self.validate(filters, sort, page, page_size)
+        self.validate(filters, sort, page, page_size, max_page_size)
         page_size = page_size or DEFAULTS["PAGE_SIZE"]
         searcher = self.searcher(include_restricted)
         parsed = parse(query)
@@ -769,7 +771,14 @@ class SearchService:
             messages=[gettext(m.template, locale, **m.params) for m in messages],
         )
 
-    def validate(self, filters: Filters, sort: str, page: int, page_size: int | None) -> None:
+    def validate(
+        self,
+        filters: Filters,
+        sort: str,
+        page: int,
+        page_size: int | None,
+        max_page_size: int | None = None,
+    ) -> None:
         """Raise `ArchiveError` naming the first unknown filter value or bad parameter."""
         checks = (
             ("country", filters.countries, self.registry.countries),
@@ -801,10 +810,9 @@ class SearchService:
             raise ArchiveError(N_("sort: must be one of {choices}"), choices=", ".join(SORTS))
         if page < 1:
             raise ArchiveError(N_("page: must be 1 or more"))
-        if page_size is not None and not 1 <= page_size <= DEFAULTS["MAX_PAGE_SIZE"]:
-            raise ArchiveError(
-                N_("page size: must be between 1 and {limit}"), limit=DEFAULTS["MAX_PAGE_SIZE"]
-            )
+        limit = max_page_size or DEFAULTS["MAX_PAGE_SIZE"]
+        if page_size is not None and not 1 <= page_size <= limit:
+            raise ArchiveError(N_("page size: must be between 1 and {limit}"), limit=limit)
 
     # --- Documents -----------------------------------------------------------------
 

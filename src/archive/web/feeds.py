@@ -88,20 +88,31 @@ def opensearch():
     return Response(body, mimetype="application/opensearchdescription+xml")
 
 
-def _export_hits(state: SearchState) -> list:
+def _export_hits(state: SearchState, snippets: bool) -> list:
+    """Up to EXPORT_LIMIT hits of a search, in one pass, without facets."""
     limit = current_app.config["EXPORT_LIMIT"]
-    hits, page = [], 1
-    while len(hits) < limit:
-        result = service().search(
-            **{**state.search_kwargs(), "page": page, "page_size": 100},
-            locale=g.lang,
-            include_restricted=sees_restricted(),
-        )
-        hits += result.hits
-        if page >= result.pages:
-            break
-        page += 1
-    return hits[:limit]
+    result = service().search(
+        **{**state.search_kwargs(), "page": 1, "page_size": limit},
+        max_page_size=limit,
+        locale=g.lang,
+        include_restricted=sees_restricted(),
+        facets=False,
+        snippets=snippets,
+    )
+    return result.hits
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """A CSV cell that spreadsheets show as text: a quote before a formula's first character.
+
+    >>> spreadsheet_cell("=1+2"), spreadsheet_cell("Egypt")
+    ("'=1+2", 'Egypt')
+    """
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 @bp.route("/<lang>/search/export.csv")
@@ -111,21 +122,20 @@ def export_csv():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
-    for hit in _export_hits(state):
+    for hit in _export_hits(state, snippets=False):
         url = url_for("public.document", doc_id=hit.id, _external=True)
-        writer.writerow(
-            [
-                hit.id,
-                hit.title,
-                hit.date,
-                hit.type,
-                hit.language,
-                " ".join(hit.countries),
-                " ".join(hit.organisations),
-                " ".join(hit.people),
-                url,
-            ]
-        )
+        row = [
+            hit.id,
+            hit.title,
+            hit.date,
+            hit.type,
+            hit.language,
+            " ".join(hit.countries),
+            " ".join(hit.organisations),
+            " ".join(hit.people),
+            url,
+        ]
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",
@@ -136,7 +146,7 @@ def export_csv():
 @bp.route("/<lang>/search/export.json")
 def export_json():
     state = SearchState.from_args(request.args)
-    hits = [hit.to_json() for hit in _export_hits(state)]
+    hits = [hit.to_json() for hit in _export_hits(state, snippets=True)]
     return Response(
         json.dumps({"query": state.query, "total": len(hits), "hits": hits}, ensure_ascii=False),
         mimetype="application/json",
