@@ -20,6 +20,7 @@ from archive.web.feeds import spreadsheet_cell
 
 from .conftest import write_doc
 from .test_archivists import PASSWORD, make_app
+from .test_restricted import restricted_home  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -283,3 +284,54 @@ def test_an_export_is_one_pass_over_the_hits(bulk_app, monkeypatch):
         assert response.status_code == 200
         assert len(calls) == 1, path
     assert len(csv_rows(client.get("/en/search/export.csv?q=detention"))) == 1 + BULK - 10
+
+
+# --- Ids that only restricted documents use ------------------------------------------------------
+
+#: Ids used only by the restricted case of tests/test_restricted.py, and ids nothing uses.
+HIDDEN = {"person": "hidden-witness", "org": "hidden-helpers", "country": "SY"}
+UNKNOWN = {"person": "nobody-known", "org": "no-such-org", "country": "XX"}
+VISIBLE = {"person": "jamal-khashoggi", "org": "gchr", "country": "EG"}
+FILTERED_PAGES = (
+    "/en/search?{param}={value}",
+    "/ar/search?q=Egypt&{param}={value}",
+    "/fr/search?{param}={visible}&{param}={value}",
+    "/en/search/feed?{param}={value}",
+    "/en/search/export.csv?{param}={value}",
+    "/en/search/export.json?{param}={value}",
+    "/en/people/jamal-khashoggi?{param}={value}",
+    "/en/countries/EG?{param}={value}&{param}=also-unknown",
+    "/api/search?{param}={value}",
+)
+
+
+@pytest.fixture
+def restricted_app(restricted_home):  # noqa: F811 (the fixture imported above)
+    Users(restricted_home).add("alice", PASSWORD)
+    app = make_app(restricted_home, WTF_CSRF_ENABLED=False)
+    yield app
+    app.extensions["archive"].close()
+
+
+def answer(client, page: str, param: str, value: str) -> tuple[int, str]:
+    response = client.get(page.format(param=param, value=value, visible=VISIBLE[param]))
+    return response.status_code, response.get_data(as_text=True).replace(value, "VALUE")
+
+
+@pytest.mark.parametrize("page", FILTERED_PAGES)
+@pytest.mark.parametrize("param", sorted(HIDDEN))
+def test_an_id_only_restricted_documents_use_answers_as_an_unknown_id(restricted_app, page, param):
+    client = restricted_app.test_client()
+    hidden = answer(client, page, param, HIDDEN[param])
+    assert hidden == answer(client, page, param, UNKNOWN[param])
+    assert hidden[0] == 400
+
+
+def test_archivists_may_filter_on_ids_of_restricted_documents(restricted_app):
+    client = sign_in(restricted_app)
+    for param, value in HIDDEN.items():
+        response = client.get(f"/en/search?{param}={value}")
+        assert response.status_code == 200
+        assert "protected-witness-case" in response.get_data(as_text=True)
+        # The API shows public documents only, to everyone.
+        assert client.get(f"/api/search?{param}={value}").status_code == 400

@@ -24,7 +24,7 @@ def choose_locale():
 def search():
     """The same JSON as `archive search --json`."""
     state = SearchState.from_args(request.args)
-    return jsonify(service().search(**state.search_kwargs(), locale=g.lang).to_json())
+    return jsonify(state.search().to_json())
 
 
 @bp.route("/documents/<doc_id>")

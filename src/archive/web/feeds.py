@@ -39,9 +39,7 @@ def _updated(date: str) -> str:
 
 def _feed(state: SearchState, title: str, self_url: str, alternate_url: str):
     size = current_app.config["FEED_SIZE"]
-    result = service().search(
-        **{**state.search_kwargs(), "sort": "date", "page": 1, "page_size": size}, locale=g.lang
-    )
+    result = state.search(sort="date", page=1, page_size=size)
     body = render_template(
         "feed.xml",
         title=title,
@@ -91,11 +89,11 @@ def opensearch():
 def _export_hits(state: SearchState, snippets: bool) -> list:
     """Up to EXPORT_LIMIT hits of a search, in one pass, without facets."""
     limit = current_app.config["EXPORT_LIMIT"]
-    result = service().search(
-        **{**state.search_kwargs(), "page": 1, "page_size": limit},
-        max_page_size=limit,
-        locale=g.lang,
+    result = state.search(
         include_restricted=sees_restricted(),
+        page=1,
+        page_size=limit,
+        max_page_size=limit,
         facets=False,
         snippets=snippets,
     )

@@ -3,18 +3,20 @@
 Every search state is a plain GET URL (a permalink): ``q``, then repeatable
 ``country``, ``org``, ``person``, ``type``, ``lang``, ``year`` and ``month``
 facet values, ``from`` and ``to`` dates, ``sort``, ``page``, ``size`` and
-``literal``.
+``literal``. `SearchState.search` runs one for the reader of the request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from flask import g
 from werkzeug.datastructures import MultiDict
 
 from ..errors import ArchiveError
 from ..i18n import N_
-from ..search import Filters
+from ..search import Filters, SearchResult
+from . import service
 
 #: Facet name -> URL parameter.
 FACET_PARAMS = {
@@ -36,6 +38,8 @@ _FILTER_FIELDS = {
     "month": "months",
 }
 MAX_VALUES = 50  # values per facet parameter
+#: Facets whose values are registry ids.
+ID_FACETS = ("country", "organisation", "person")
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,16 @@ class SearchState:
             page=_number(args, "page", 1),
             size=_number(args, "size", None),
             literal=args.get("literal", "") in ("1", "true", "on"),
+        )
+
+    def search(self, include_restricted: bool = False, **options) -> SearchResult:
+        """This state's search in the request's language; `options` override its
+        parameters or add the service's (``facets``, ``snippets`` …)."""
+        refuse_unseen_ids(self.filters, include_restricted)
+        return service().search(
+            **{**self.search_kwargs(), **options},
+            locale=g.lang,
+            include_restricted=include_restricted,
         )
 
     def search_kwargs(self) -> dict:
@@ -115,6 +129,35 @@ class SearchState:
 
     def without_dates(self) -> dict:
         return self.args(filters=replace(self.filters, date_from="", date_to=""), page=1)
+
+
+def refuse_unseen_ids(filters: Filters, include_restricted: bool) -> None:
+    """Refuse a country, organisation or person id that no document the reader may
+    see is tagged with, in the very words used for an id the registry lacks.
+
+    Otherwise a filter would tell an id named only in restricted documents
+    (a protected witness) from one nobody uses. Values are checked in order,
+    so that the first one refused is the same either way.
+    """
+    registry = service().registry
+    for facet in ID_FACETS:
+        field = _FILTER_FIELDS[facet]
+        values = getattr(filters, field)
+        known = tuple(v for v in values if v in registry.by_kind(facet))
+        used = set()
+        if known:  # one search: a facet's own selection does not narrow its counts
+            counts = service().search(
+                filters=Filters(**{field: known}),
+                page_size=1,
+                snippets=False,
+                include_restricted=include_restricted,
+            )
+            used = {v.value for v in counts.facets[facet] if v.count}
+        for value in values:
+            if value not in used:
+                raise ArchiveError(
+                    N_("{name}: unknown value {value!r}"), name=FACET_PARAMS[facet], value=value
+                )
 
 
 def _number(args: MultiDict, name: str, default):

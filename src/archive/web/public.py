@@ -45,9 +45,7 @@ def search():
 
 def render_search(state: SearchState, entity=None, browse: str | None = None):
     """The search page for a state; entity pages add a fixed filter and a heading."""
-    result = service().search(
-        **state.search_kwargs(), locale=g.lang, include_restricted=sees_restricted()
-    )
+    result = state.search(include_restricted=sees_restricted())
     if entity is None:
         base, fixed = url_for(".search"), None
     else:
