@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from archive.config import from_environment
 from archive.corpus import Corpus
+from archive.errors import ArchiveError
 from archive.indexing import Index
 from archive.users import FREE_ATTEMPTS, MAX_WAIT, LoginThrottle, Sessions, Users
 from archive.web.feeds import spreadsheet_cell
@@ -335,3 +337,46 @@ def test_archivists_may_filter_on_ids_of_restricted_documents(restricted_app):
         assert "protected-witness-case" in response.get_data(as_text=True)
         # The API shows public documents only, to everyone.
         assert client.get(f"/api/search?{param}={value}").status_code == 400
+
+
+# --- Absolute URLs --------------------------------------------------------------------------------
+
+BASE = "https://archive.example.org"
+ABSOLUTE_PAGES = (
+    "/sitemap.xml",
+    "/robots.txt",
+    "/en/opensearch.xml",
+    "/en/feed",
+    "/ar/search/feed?q=Egypt",
+    "/en/search/export.csv?q=Egypt",
+    "/en/documents/spyware-letter-en",
+    "/fr/documents/spyware-letter-en/cite?p=2",
+)
+
+
+@pytest.mark.parametrize("path", ABSOLUTE_PAGES)
+def test_absolute_urls_use_the_configured_base_url_not_the_host_header(indexed_home, path):
+    app = make_app(indexed_home, BASE_URL=BASE + "/")
+    response = app.test_client().get(path, base_url="http://evil.example")
+    app.extensions["archive"].close()
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "evil.example" not in body
+    assert f"{BASE}/" in body and f"{BASE}//" not in body
+
+
+@pytest.mark.parametrize("path", ABSOLUTE_PAGES)
+def test_without_a_base_url_absolute_urls_follow_the_request(client, path):
+    body = client.get(path, base_url="http://archive.test").get_data(as_text=True)
+    assert "http://archive.test/" in body
+
+
+def test_the_base_url_is_read_from_the_environment():
+    found = from_environment({"ARCHIVE_BASE_URL": BASE})
+    assert found == {"BASE_URL": BASE}
+
+
+@pytest.mark.parametrize("value", ["archive.example.org", "ftp://archive.example.org", "https://"])
+def test_a_base_url_that_is_not_an_address_is_refused_at_start(indexed_home, value):
+    with pytest.raises(ArchiveError, match="BASE_URL: must be an address"):
+        make_app(indexed_home, BASE_URL=value)

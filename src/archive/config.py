@@ -33,6 +33,12 @@ SETTINGS = (
     ),
     Setting("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, "Largest file an archivist may upload."),
     Setting("SESSION_HOURS", 12, "Hours an archivist stays signed in."),
+    Setting(
+        "BASE_URL",
+        None,
+        "The archive's public address (https://host), used in absolute URLs instead of "
+        "the request's Host header.",
+    ),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}

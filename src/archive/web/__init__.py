@@ -8,14 +8,15 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from babel import Locale
 from flask import current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-from ..i18n import LOCALES, gettext, select_locale_from_headers
+from ..errors import ArchiveError
+from ..i18n import LOCALES, N_, gettext, select_locale_from_headers
 from ..search import CASE_STATUS_LABELS, TYPE_LABELS, SearchService
 from ..users import LoginThrottle, Sessions, Users
 
@@ -82,9 +83,20 @@ def url_with_args(endpoint: str, args: dict | None = None, **values) -> str:
 
     Search URLs use ``lang`` twice: the interface language in the path
     (``/ar/search``) and the documents' language filter (``?lang=en``), so
-    the two cannot share `url_for`'s keyword arguments.
+    the two cannot share `url_for`'s keyword arguments. ``_external=True``
+    gives an `external_url`.
     """
-    return with_query(url_for(endpoint, **values), args)
+    build = external_url if values.pop("_external", False) else url_for
+    return with_query(build(endpoint, **values), args)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for feeds, sitemaps, citations: on BASE_URL when it is set,
+    else on the address the request came to (its Host header, which clients choose)."""
+    base = current_app.config["BASE_URL"]
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    return base + url_for(endpoint, **values)
 
 
 def with_query(url: str, args: dict | None) -> str:
@@ -104,6 +116,15 @@ def language_url(code: str) -> str:
 def init_app(app) -> None:
     from . import api, archivists, feeds, public
 
+    base = app.config["BASE_URL"]
+    if base:
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ArchiveError(
+                N_("BASE_URL: must be an address like https://archive.example.org ({value!r})"),
+                value=base,
+            )
+        app.config["BASE_URL"] = base.rstrip("/")
     app.config.update(
         MAX_CONTENT_LENGTH=app.config["UPLOAD_MAX_BYTES"] + 64 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
@@ -134,6 +155,7 @@ def init_app(app) -> None:
             "status_label": lambda value: gettext(CASE_STATUS_LABELS.get(value, value), lang),
             "list_separator": list_separator(lang),
             "url_with_args": url_with_args,
+            "external_url": external_url,
             "archivist": current_archivist(),
         }
 

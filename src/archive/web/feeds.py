@@ -7,11 +7,11 @@ import datetime as dt
 import io
 import json
 
-from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, render_template, request
 
 from ..document import date_key
 from ..i18n import LOCALES, gettext
-from . import sees_restricted, service, url_with_args
+from . import external_url, sees_restricted, service, url_with_args
 from .params import SearchState
 from .public import SITE_NAME
 
@@ -58,8 +58,8 @@ def recent():
     return _feed(
         SearchState(),
         gettext(SITE_NAME, g.lang),
-        url_for(".recent", _external=True),
-        url_for("public.home", _external=True),
+        external_url(".recent"),
+        external_url("public.home"),
     )
 
 
@@ -121,7 +121,7 @@ def export_csv():
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for hit in _export_hits(state, snippets=False):
-        url = url_for("public.document", doc_id=hit.id, _external=True)
+        url = external_url("public.document", doc_id=hit.id)
         row = [
             hit.id,
             hit.title,
@@ -162,5 +162,5 @@ def sitemap():
 
 @bp.route("/robots.txt")
 def robots():
-    sitemap_url = url_for(".sitemap", _external=True)
+    sitemap_url = external_url(".sitemap")
     return Response(f"User-agent: *\nAllow: /\nSitemap: {sitemap_url}\n", mimetype="text/plain")

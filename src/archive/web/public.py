@@ -10,7 +10,7 @@ from .. import citation
 from ..errors import NotFound
 from ..i18n import N_, gettext
 from ..search import Filters
-from . import sees_restricted, service, url_with_args, with_query
+from . import external_url, sees_restricted, service, url_with_args, with_query
 from .params import FACET_PARAMS, SearchState
 
 bp = Blueprint("public", __name__, url_prefix="/<lang>")
@@ -119,7 +119,7 @@ def entity(kind: str, entity_id: str):
 def document(doc_id: str):
     restricted = sees_restricted()
     found = service().document(doc_id, include_restricted=restricted)
-    url = url_for(".document", doc_id=doc_id, _external=True)
+    url = external_url(".document", doc_id=doc_id)
     site = gettext(SITE_NAME, g.lang)
     return render_template(
         "document.html",
@@ -145,7 +145,7 @@ def cite(doc_id: str):
             raise NotFound(N_("paragraph {number} does not exist in this document"), number=number)
         paragraph = int(number)
     anchor = f"p{paragraph}" if paragraph else None
-    url = url_for(".document", doc_id=doc_id, _external=True, _anchor=anchor)
+    url = external_url(".document", doc_id=doc_id, _anchor=anchor)
     site = gettext(SITE_NAME, g.lang)
     return render_template(
         "cite.html",
