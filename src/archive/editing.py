@@ -4,7 +4,9 @@ Every change follows the same order, so that nothing is ever lost:
 
 1. validate the new document (the same checks as `archive check`);
 2. keep the current file in the history, if there is one;
-3. write the corpus file atomically (temporary file, fsync, rename);
+3. write the corpus file atomically (temporary file, fsync, rename); a new
+   document's id is checked (1) and its file written (3) under the archive's
+   writer lock, so that two writers never both claim one id;
 4. record the change in the audit log;
 5. update the index. If that fails, the corpus already holds the change and
    `archive index` brings the index back in line; the caller is told.
@@ -108,16 +110,23 @@ class Editor:
             document = replace(
                 document, original_name=name, original_file=self.original_path(name, data)
             )
-        self.validate(document, new=True, original_pending=original is not None)
-        path = self.corpus.path_for(document)
-        if path.exists():
-            raise ArchiveError(N_("id: {id!r} is already in the archive"), id=document.id)
-        if original is not None:
-            self.keep_original(*original)
-        document = self.corpus.write(document, path)
+        document = self._write_new(document, original)
         saved = self._after(document, "add", index)
         self.link_translations(document)
         return saved
+
+    def _write_new(self, document: Document, original: tuple[str, bytes] | None = None) -> Document:
+        """Claim a new document's id and write its file, as one step under the
+        archive's writer lock: of two writers proposing the same id (two
+        uploads, an import and an add), the second finds it taken."""
+        with self.index.write_lock():
+            self.validate(document, new=True, original_pending=original is not None)
+            path = self.corpus.path_for(document)
+            if path.exists():
+                raise ArchiveError(N_("id: {id!r} is already in the archive"), id=document.id)
+            if original is not None:
+                self.keep_original(*original)
+            return self.corpus.write(document, path)
 
     def link_translations(self, document: Document) -> None:
         """Make every translation a document names list it back (as `archive check` wants)."""
@@ -179,12 +188,9 @@ class Editor:
         if restored is None:
             raise ArchiveError("{problem}", problem=str(problems[0]))
         try:
-            path = self.locate(doc_id)
+            self.locate(doc_id)
         except NotFound:  # restoring a deleted document
-            path = self.corpus.path_for(restored)
-            self.validate(restored, new=True)
-            document = self.corpus.write(restored, path)
-            return self._after(document, "restore")
+            return self._after(self._write_new(restored), "restore")
         return self.update(doc_id, restored, "restore")
 
     def _after(self, document: Document, action: str, index: bool = True) -> Saved:
