@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from archive.config import from_environment
 from archive.corpus import Corpus
 from archive.errors import ArchiveError
 from archive.indexing import Index
+from archive.search import SearchService
 from archive.users import FREE_ATTEMPTS, MAX_WAIT, LoginThrottle, Sessions, Users
 from archive.web.feeds import spreadsheet_cell
 
@@ -38,6 +40,17 @@ def sign_in(app, name: str = "alice"):
     response = client.post("/en/archivists/login", data={"name": name, "password": PASSWORD})
     assert response.status_code == 302
     return client
+
+
+LETTER = b"A letter about detention in Egypt.\n"
+
+
+def upload(client, data: bytes, name: str):
+    return client.post(
+        "/en/archivists/upload",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 # --- Redirect after signing in ----------------------------------------------------------------
@@ -210,12 +223,7 @@ def test_a_session_ends_its_hours_after_signing_in(tmp_path):
 def test_another_archivist_cannot_discard_someone_elses_upload(archive_app, indexed_home):
     Users(indexed_home).add("bob", PASSWORD)
     alice, bob = sign_in(archive_app, "alice"), sign_in(archive_app, "bob")
-    response = alice.post(
-        "/en/archivists/upload",
-        data={"file": (io.BytesIO(b"A letter about detention in Egypt.\n"), "letter.txt")},
-        content_type="multipart/form-data",
-    )
-    review = response.headers["Location"]
+    review = upload(alice, LETTER, "letter.txt").headers["Location"]
     assert bob.get(review).status_code == 404
     assert bob.post(f"{review}/discard").status_code == 404
     assert alice.get(review).status_code == 200
@@ -380,3 +388,89 @@ def test_the_base_url_is_read_from_the_environment():
 def test_a_base_url_that_is_not_an_address_is_refused_at_start(indexed_home, value):
     with pytest.raises(ArchiveError, match="BASE_URL: must be an address"):
         make_app(indexed_home, BASE_URL=value)
+
+
+# --- Bidirectional controls in titles and file names --------------------------------------------
+
+#: Every bidirectional control: embeddings and overrides, isolates, marks.
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+TRICK_ID = "bidi-trick-letter"
+TRICK_TITLE = "Invoice \u202egpj.exe\u2066 and \u200fthe rest"
+TRICK_FILE = "scan\u202efdp.exe"
+
+
+def controls(text: str) -> list[str]:
+    return [f"U+{ord(char):04X}" for char in text if char in BIDI]
+
+
+def outside_isolation(page: str) -> str:
+    """An HTML page without what browsers isolate: <bdi> elements and form fields."""
+    isolated = r"<bdi\b[^>]*>.*?</bdi>|<textarea\b[^>]*>.*?</textarea>|<input\b[^>]*>"
+    return re.sub(isolated, "", page, flags=re.S)
+
+
+@pytest.fixture
+def bidi_app(sample_home):
+    text = statement(TRICK_ID, TRICK_TITLE).replace(
+        "---\nA statement", f"original_name: {json.dumps(TRICK_FILE)}\n---\nA statement"
+    )
+    write_doc(sample_home, f"letter/2022/{TRICK_ID}.md", text)
+    Index(sample_home).rebuild(Corpus(sample_home))
+    Users(sample_home).add("alice", PASSWORD)
+    app = make_app(sample_home, WTF_CSRF_ENABLED=False)
+    yield app
+    app.extensions["archive"].close()
+
+
+def test_the_trick_document_is_found(bidi_app):
+    page = bidi_app.test_client().get(f"/en/documents/{TRICK_ID}").get_data(as_text=True)
+    assert "gpj.exe" in page and controls(page)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/en/documents/{TRICK_ID}",
+        f"/ar/documents/{TRICK_ID}/cite?p=1",
+        "/en/search?q=invoice",
+        "/fr/",
+        "/en/search?q=%E2%80%AEdetention",
+        "/en/archivists/",
+    ],
+)
+def test_html_pages_isolate_or_strip_bidi_controls(bidi_app, path):
+    page = sign_in(bidi_app).get(path).get_data(as_text=True)
+    assert controls(outside_isolation(page)) == []
+    assert controls(re.search(r"<title>(.*?)</title>", page, flags=re.S).group(1)) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/en/search/feed?q=invoice", "/en/feed", "/en/search/export.csv?q=invoice"]
+)
+def test_feeds_and_csv_exports_strip_bidi_controls(bidi_app, path):
+    body = bidi_app.test_client().get(path).get_data(as_text=True)
+    assert "gpj.exe" in body
+    assert controls(body) == []
+
+
+def test_citations_strip_bidi_controls(bidi_app):
+    from archive import citation
+
+    with SearchService(bidi_app.config["HOME"]) as service:
+        document = service.document(TRICK_ID)
+    url, site = "https://archive.example.org/en/documents/x", "Archive"
+    assert controls(citation.plain(document, url, site, "en", 1)) == []
+    assert controls(citation.bibtex(document, url, site, "en")) == []
+    assert controls(json.dumps(citation.csl_json(document, url, site), ensure_ascii=False)) == []
+    assert "Invoice gpj.exe and the rest" in citation.plain(document, url, site, "en")
+
+
+def test_an_uploaded_file_name_loses_its_bidi_controls(bidi_app):
+    client = sign_in(bidi_app)
+    response = upload(client, LETTER, "note\u202etxt.exe.txt")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "notetxt.exe.txt" in page
+    assert controls(page) == []
+    refused = upload(client, b"", "empty\u202etxt.exe.txt").get_data(as_text=True)
+    assert "emptytxt.exe.txt" in refused
+    assert controls(refused) == []

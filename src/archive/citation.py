@@ -1,4 +1,8 @@
-"""Citations of a document or one of its paragraphs: plain text, BibTeX and CSL-JSON."""
+"""Citations of a document or one of its paragraphs: plain text, BibTeX and CSL-JSON.
+
+Also what plain-text outputs of titles and file names share: they lose their
+bidirectional controls, which nothing there could isolate.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,21 @@ from .document import Document
 from .i18n import format_iso_date, gettext, language_name
 
 _BIBTEX_SPECIAL = re.compile(r"([\\{}%&#$_^~])")
+#: Bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates
+#: (U+2066–U+2069), and the marks U+200E, U+200F and U+061C.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def without_bidi_controls(text: str) -> str:
+    r"""`text` without bidirectional controls: in a plain-text title or file name an
+    unclosed override (U+202E) would reverse what follows it, so that
+    "invoice\u202egpj.exe" reads as "invoiceexe.jpg".
+
+    >>> without_bidi_controls("invoice\u202egpj.exe")
+    'invoicegpj.exe'
+    """
+    return _BIDI_CONTROLS.sub("", text)
 
 
 def _type_label(document: Document, locale: str) -> str:
@@ -22,7 +40,7 @@ def plain(
 ) -> str:
     """One line to paste into a brief: title, kind, date, where, paragraph."""
     parts = [
-        f"“{document.title}”",
+        f"“{without_bidi_controls(document.title)}”",
         _type_label(document, locale),
         format_iso_date(document.date, locale),
     ]
@@ -49,7 +67,7 @@ def bibtex(
 ) -> str:
     year, _, rest = document.date.partition("-")
     fields = [
-        ("title", "{" + _bibtex_text(document.title) + "}"),
+        ("title", "{" + _bibtex_text(without_bidi_controls(document.title)) + "}"),
         ("year", year),
     ]
     if rest[:2].isdigit() and int(rest[:2]):
@@ -77,7 +95,7 @@ def csl_json(document: Document, url: str, site: str, paragraph: int | None = No
         "id": document.id + (f"-p{paragraph}" if paragraph else ""),
         "type": "document",
         "genre": _type_label(document, "en"),
-        "title": document.title,
+        "title": without_bidi_controls(document.title),
         "issued": {"date-parts": [date_parts]},
         "language": document.language,
         "publisher": site,

@@ -14,7 +14,9 @@ from babel import Locale
 from flask import current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from markupsafe import Markup
 
+from ..citation import without_bidi_controls
 from ..errors import ArchiveError
 from ..i18n import LOCALES, N_, gettext, select_locale_from_headers
 from ..search import CASE_STATUS_LABELS, TYPE_LABELS, SearchService
@@ -113,6 +115,14 @@ def language_url(code: str) -> str:
     return url_for("public.home", lang=code)
 
 
+def without_bidi(value):
+    """The template filter for text that no <bdi> can isolate (<title>, attributes,
+    feeds): bidirectional controls removed. Escaped markup stays markup; removing
+    them escapes nothing."""
+    cleaned = without_bidi_controls(str(value))
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
+
+
 def init_app(app) -> None:
     from . import api, archivists, feeds, public
 
@@ -139,6 +149,7 @@ def init_app(app) -> None:
     app.extensions["archive.sessions"] = Sessions(
         instance / "sessions.sqlite", app.config["SESSION_HOURS"]
     )
+    app.add_template_filter(without_bidi)
     app.register_blueprint(public.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api.bp)

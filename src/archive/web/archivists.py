@@ -35,6 +35,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length
 
 from .. import ingest
+from ..citation import without_bidi_controls
 from ..corpus import parse_date
 from ..document import ACCESS_LEVELS, CASE_STATUSES, LANGUAGES, TYPES, Document, Event
 from ..editing import Editor
@@ -260,12 +261,14 @@ def upload():
     form = UploadForm()
     stored = request.files.get("file")
     try:
-        if stored is None or not stored.filename or not form.validate_on_submit():
-            if stored is not None and stored.filename:  # a file was chosen, but it is empty
-                raise ArchiveError(N_("{file}: the file is empty"), file=stored.filename)
-            raise ArchiveError(N_("file: choose a file to upload"))
         # The name is a label only: files are stored under names made from their content.
-        name = stored.filename.replace("\\", "/").rsplit("/", 1)[-1][-200:] or "upload"
+        # Without bidirectional controls, "scan\u202efdp.exe" cannot pass for a PDF.
+        given = without_bidi_controls(stored.filename or "") if stored is not None else ""
+        name = given.replace("\\", "/").rsplit("/", 1)[-1][-200:] or "upload"
+        if not given or not form.validate_on_submit():
+            if given:  # a file was chosen, but it is empty
+                raise ArchiveError(N_("{file}: the file is empty"), file=given)
+            raise ArchiveError(N_("file: choose a file to upload"))
         data = stored.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
     finally:
         if stored is not None:

@@ -9,6 +9,7 @@ import json
 
 from flask import Blueprint, Response, current_app, g, render_template, request
 
+from ..citation import without_bidi_controls
 from ..document import date_key
 from ..i18n import LOCALES, gettext
 from . import external_url, sees_restricted, service, url_with_args
@@ -133,7 +134,7 @@ def export_csv():
             " ".join(hit.people),
             url,
         ]
-        writer.writerow([spreadsheet_cell(cell) for cell in row])
+        writer.writerow([spreadsheet_cell(without_bidi_controls(cell)) for cell in row])
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",
