@@ -32,7 +32,7 @@ SETTINGS = (
         "SECRET_KEY", None, "Signs session cookies; generated into instance/secret_key if unset."
     ),
     Setting("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, "Largest file an archivist may upload."),
-    Setting("SESSION_HOURS", 12, "Hours an archivist stays signed in."),
+    Setting("SESSION_HOURS", 12, "Hours an archivist stays signed in, counted from signing in."),
     Setting(
         "BASE_URL",
         None,
