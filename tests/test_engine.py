@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from whoosh.writing import NO_MERGE
 
 from archive.corpus import Corpus
 from archive.indexing import Index
@@ -281,3 +282,20 @@ def test_segment_arrays_are_kept_beside_the_segment_and_survive_damage(indexed_h
         path.write_bytes(b"not an archive")
     assert fresh_search() == first  # damaged: read from the segment again, and rewritten
     assert all(path.read_bytes().startswith(b"PK") for path in stored)
+
+
+def test_a_deletion_whoosh_marks_in_a_segment_hides_the_document_at_once(indexed_home):
+    # Whoosh records a deletion in the table of contents and keeps the
+    # segment's files (and its id): the engine's cached mask must follow.
+    with SearchService(indexed_home) as service:
+        before = {h.id for h in service.search("", page_size=100).hits}
+        victim = sorted(before)[0]
+        ix = Index(indexed_home).open("public")
+        segments = {s.segment_id() for s in ix._segments()}
+        writer = ix.writer()
+        writer.delete_by_term("id", victim)
+        writer.commit(mergetype=NO_MERGE)
+        assert {s.segment_id() for s in ix._segments()} == segments  # not rewritten
+        after = {h.id for h in service.search("", page_size=100).hits}
+        assert after == before - {victim}
+        assert service.search(f"id:{victim}").total == 0

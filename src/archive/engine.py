@@ -73,6 +73,7 @@ class Segment:
     lexicon: dict[tuple[str, str], list[str]] = dataclasses.field(default_factory=dict)
     # field -> the segment's postings file of it (`positions`), False if it has none
     files: dict[str, PositionsFile | bool] = dataclasses.field(default_factory=dict)
+    deleted: int = 0  # how many documents `live` leaves out
 
 
 _segments: dict[tuple[str, str], Segment] = {}
@@ -84,14 +85,30 @@ def segment_key(reader) -> tuple[str, str]:
 
 
 def segment(reader) -> Segment:
-    """A leaf reader's arrays, read once and kept while the segment exists."""
+    """A leaf reader's arrays, read once and kept while the segment exists;
+    its mask of live documents follows the deletions the reader sees (Whoosh
+    marks a deletion in the segment's entry of the table of contents, and
+    the segment's files stay as they are)."""
     key = segment_key(reader)
+    deleted = reader.segment().deleted_count()
     found = _segments.get(key)
     if found is None:
         found = _read_segment(reader, key)
         with _lock:
             _segments[key] = found
+    elif found.deleted != deleted:
+        found = dataclasses.replace(found, live=_live(reader, found.size), deleted=deleted)
+        with _lock:  # the newest deletions are kept (an older searcher recomputes its own)
+            if _segments.get(key, found).deleted <= deleted:
+                _segments[key] = found
     return found
+
+
+def _live(reader, size: int) -> np.ndarray:
+    live = np.ones(size, dtype=bool)
+    if reader.has_deletions():
+        live[np.fromiter(reader._perdoc.deleted_docs(), dtype=np.int64)] = False
+    return live
 
 
 def forget(live_keys) -> None:
@@ -105,9 +122,7 @@ def forget(live_keys) -> None:
 
 def _read_segment(reader, key) -> Segment:
     size = reader.doc_count_all()
-    live = np.ones(size, dtype=bool)
-    if reader.has_deletions():
-        live[np.fromiter(reader._perdoc.deleted_docs(), dtype=np.int64)] = False
+    live = _live(reader, size)
     path = _arrays_path(key)
     arrays = _load_arrays(path, size) if path else None
     if arrays is None:
@@ -115,7 +130,8 @@ def _read_segment(reader, key) -> Segment:
         if path:
             _save_arrays(path, arrays)
     dates, pairs, values = arrays
-    return Segment(key, size, live, dates, None, {}, pairs, values)
+    deleted = reader.segment().deleted_count()
+    return Segment(key, size, live, dates, None, {}, pairs, values, deleted=deleted)
 
 
 def save_arrays(reader) -> None:
