@@ -379,7 +379,7 @@ def add(obj: Context, files: tuple[Path, ...], doc_id: str | None, yes: bool, **
     with SearchService(obj.home) as service:
         for file in files:
             data = file.read_bytes()
-            found = ingest.review(service, data, file.name, Limits())
+            found = ingest.review(service, data, file.name, Limits.from_settings())
             document = ingest.apply(found, {**options, "id": doc_id})
             _show_review(obj, found, document, options)
             if not yes and not click.confirm(obj._("Save it to the archive?"), default=False):
@@ -434,7 +434,7 @@ def import_command(
     with SearchService(obj.home) as service:
         for number, (path, overrides, label) in enumerate(rows, 1):
             try:
-                found = ingest.review(service, path.read_bytes(), path.name, Limits())
+                found = ingest.review(service, path.read_bytes(), path.name, Limits.from_settings())
                 exact = [d for d in found.duplicates if d.exact]
                 if exact:
                     raise ArchiveError(N_("already in the archive as {id}"), id=exact[0].id)

@@ -32,6 +32,16 @@ SETTINGS = (
         "SECRET_KEY", None, "Signs session cookies; generated into instance/secret_key if unset."
     ),
     Setting("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, "Largest file an archivist may upload."),
+    Setting(
+        "EXTRACT_SECONDS",
+        60.0,
+        "Seconds the reading of one added file may take before it is refused.",
+    ),
+    Setting(
+        "EXTRACT_MEMORY_MB",
+        1024,
+        "Megabytes of memory (address space) the reading of one added file may use.",
+    ),
     Setting("SESSION_HOURS", 12, "Hours an archivist stays signed in, counted from signing in."),
     Setting(
         "BASE_URL",

@@ -11,6 +11,9 @@ template naming the file. Limits are checked before the expensive work where
 the format allows it: the file size first, a PDF's declared page count before
 its pages are read, a .docx's unpacked size before it is unzipped, and the
 extracted text as it grows, an HTML page's element count before it is parsed.
+`extract_isolated` runs `extract_text` in a child process held to a time and
+a memory budget, so that a file no limit above foresaw still cannot hold up
+or exhaust the server.
 """
 
 from __future__ import annotations
@@ -19,19 +22,25 @@ import bisect
 import codecs
 import datetime as dt
 import io
+import json
 import math
+import os
 import re
+import subprocess  # nosec B404 - runs this Python on an upload
+import sys
 import unicodedata
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache, lru_cache
 from itertools import islice
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from . import yamlio
 from .analysis import EXACT, fold_accents, is_arabic, normalise_arabic, strip_marks, terms_of
 from .analysis import word_matches as _word_matches
+from .config import DEFAULTS, from_environment
 from .corpus import parse_date
 from .document import CASE_STATUSES, ID_PATTERN, LANGUAGES, TYPES, Document
 from .errors import ArchiveError
@@ -51,6 +60,20 @@ class Limits:
     max_chars: int = 2_000_000  # extracted text
     max_unpacked_bytes: int = 100 * 1024 * 1024  # .docx (a zip) once unpacked
     max_elements: int = 50_000  # HTML elements (tags), counted before parsing
+    seconds: float = DEFAULTS["EXTRACT_SECONDS"]  # reading the file, in its own process
+    memory_mb: int = DEFAULTS["EXTRACT_MEMORY_MB"]  # that process's address space
+
+    @classmethod
+    def from_settings(cls, settings: Mapping | None = None) -> Limits:
+        """The limits the settings give; without settings, the defaults as the
+        ``ARCHIVE_*`` environment variables change them."""
+        if settings is None:
+            settings = {**DEFAULTS, **from_environment()}
+        return cls(
+            max_bytes=settings["UPLOAD_MAX_BYTES"],
+            seconds=settings["EXTRACT_SECONDS"],
+            memory_mb=settings["EXTRACT_MEMORY_MB"],
+        )
 
 
 class ExtractionError(ArchiveError):
@@ -134,6 +157,76 @@ def extract_text(data: bytes, filename: str, limits: Limits = Limits()) -> Extra
     if not any(c.isalnum() for c in text):
         raise ExtractionError(N_("{file}: no text found in the file"), file=filename)
     return replace(extracted, text=text)
+
+
+def extract_isolated(data: bytes, filename: str, limits: Limits = Limits()) -> Extracted:
+    """`extract_text` in a child process whose address space is limited to
+    `limits.memory_mb` and which is killed after `limits.seconds`.
+
+    A refusal in the child is raised here as the same `ExtractionError`; a file
+    over either budget gets an `ExtractionError` naming the budget.
+    """
+    header = json.dumps({"file": filename, "limits": asdict(limits)}).encode("utf-8")
+    environment = dict(os.environ)  # the child finds this copy of the archive
+    source = str(Path(__file__).resolve().parents[1])
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [source, environment.get("PYTHONPATH")])
+    )
+    try:
+        finished = subprocess.run(  # nosec B603 - this Python, a fixed command
+            [sys.executable, "-c", "from archive.extract import _run_child; _run_child()"],
+            input=header + b"\n" + data,
+            capture_output=True,
+            timeout=limits.seconds,
+            env=environment,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ExtractionError(
+            N_("{file}: reading the file takes more than {limit} seconds"),
+            file=filename,
+            limit=f"{limits.seconds:g}",
+        ) from None
+    try:
+        outcome = json.loads(finished.stdout)
+    except ValueError:  # the child died without a word
+        raise ExtractionError(
+            N_("{file}: the file cannot be read (its reader stopped unexpectedly)"), file=filename
+        ) from None
+    if "done" in outcome:
+        return Extracted(**outcome["done"])
+    if "refused" in outcome:
+        template, params = outcome["refused"]
+        raise ExtractionError(template, **params)
+    if "memory" in outcome:
+        raise ExtractionError(
+            N_("{file}: reading the file needs more than {limit} MB of memory"),
+            file=filename,
+            limit=limits.memory_mb,
+        )
+    raise RuntimeError(f"extracting {filename}: {outcome['failed']}")
+
+
+def _run_child() -> None:
+    """The child of `extract_isolated`: limit the address space, read the file from
+    stdin (after a line of JSON naming it and its limits), write what happened to
+    stdout as JSON."""
+    import resource
+
+    header = json.loads(sys.stdin.buffer.readline())
+    data = sys.stdin.buffer.read()
+    limits = Limits(**header["limits"])
+    size = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (size, size))
+    try:
+        outcome: dict = {"done": asdict(extract_text(data, header["file"], limits))}
+    except ArchiveError as error:
+        outcome = {"refused": [error.template, error.params]}
+    except MemoryError:
+        outcome = {"memory": True}
+    except Exception as error:  # noqa: BLE001 - a bug, reported by the parent
+        outcome = {"failed": f"{type(error).__name__}: {error}"}
+    sys.stdout.write(json.dumps(outcome, ensure_ascii=False, default=str))
 
 
 def _check_chars(count: int, filename: str, limits: Limits) -> None:

@@ -1,10 +1,12 @@
 """Ingest: from an uploaded file to a reviewed document, writing nothing until confirmed.
 
-`prepare` extracts the text, proposes metadata (see `extract`), and looks in
-the archive for duplicates and for documents this one may translate. The file
-waits in a staging folder (``instance/uploads/``, outside the corpus) under a
-random token; only `Editor.add`, after the archivist confirms, writes to the
-corpus and the index.
+`review` extracts the text (in a child process held to the time and memory
+budgets, see `extract.extract_isolated`), proposes metadata (see `extract`),
+and looks in the archive for duplicates and for documents this one may
+translate. The file waits in a staging folder (``instance/uploads/``, outside
+the corpus) under a random token, with its extracted text, so that it is read
+once; only `Editor.add`, after the archivist confirms, writes to the corpus and
+the index.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import secrets
 import shutil
 import time
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .analysis import EXACT, terms_of, word_matches
 from .document import Document
 from .errors import ArchiveError, NotFound
-from .extract import Extracted, Limits, Proposal, extract_text, propose
+from .extract import Extracted, Limits, Proposal, extract_isolated, propose
 from .i18n import N_
 from .search import Filters, SearchService
 
@@ -114,12 +116,16 @@ class Staging:
     def __init__(self, home: Path):
         self.root = Path(home) / "instance" / STAGING_DIR
 
-    def put(self, data: bytes, name: str, user: str) -> str:
+    def put(self, data: bytes, name: str, user: str, extracted: Extracted | None = None) -> str:
+        """Keep the file (and what was extracted from it) under a new token."""
         self.clean()
         token = secrets.token_urlsafe(24)
         folder = self.root / token
         folder.mkdir(parents=True)
         (folder / "data").write_bytes(data)
+        if extracted is not None:
+            text = json.dumps(asdict(extracted), ensure_ascii=False, default=str)
+            (folder / "extracted.json").write_text(text, encoding="utf-8")
         meta = {"name": name, "user": user, "time": time.time()}
         (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return token
@@ -132,6 +138,14 @@ class Staging:
         if meta["user"] != user:
             raise NotFound(N_("this upload is no longer waiting; upload the file again"))
         return (folder / "data").read_bytes(), meta["name"]
+
+    def extracted(self, token: str) -> Extracted | None:
+        """What was extracted from the file when it was staged (check the owner with
+        `get` first); None if it was staged without it."""
+        path = self.root / token / "extracted.json"
+        if not _TOKEN.match(token) or not path.exists():
+            return None
+        return Extracted(**json.loads(path.read_text(encoding="utf-8")))
 
     def drop(self, token: str) -> None:
         if _TOKEN.match(token):
@@ -190,11 +204,14 @@ def review(
     name: str,
     limits: Limits,
     token: str = "",  # nosec B107
+    extracted: Extracted | None = None,
 ) -> Review:
-    """Extract and propose; look for duplicates and translations. Writes nothing."""
+    """Extract (unless `extracted` is given) and propose; look for duplicates and
+    translations. Writes nothing."""
     if not data:
         raise ArchiveError(N_("{file}: the file is empty"), file=name)
-    extracted = extract_text(data, name, limits)
+    if extracted is None:
+        extracted = extract_isolated(data, name, limits)
     proposal = propose(extracted, name, service.registry)
     duplicates = find_duplicates(service, proposal.document) if service.index.exists() else []
     translations = find_translations(service, proposal.document) if service.index.exists() else []

@@ -168,7 +168,7 @@ def editor() -> Editor:
 
 
 def limits() -> Limits:
-    return Limits(max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+    return Limits.from_settings(current_app.config)
 
 
 # --- Signing in and out ------------------------------------------------------------------
@@ -273,8 +273,9 @@ def upload():
     finally:
         if stored is not None:
             stored.close()
-    ingest.review(service(), data, name, limits())  # refuse bad files before staging them
-    token = ingest.Staging(service().home).put(data, name, current_archivist().name)
+    found = ingest.review(service(), data, name, limits())  # refuse bad files before staging
+    staging = ingest.Staging(service().home)
+    token = staging.put(data, name, current_archivist().name, found.extracted)
     return redirect(url_for(".review", lang=g.lang, token=token))
 
 
@@ -282,7 +283,7 @@ def upload():
 def review(token: str):
     staging = ingest.Staging(service().home)
     data, name = staging.get(token, current_archivist().name)
-    found = ingest.review(service(), data, name, limits(), token)
+    found = ingest.review(service(), data, name, limits(), token, staging.extracted(token))
     form = ReviewForm()
     if request.method == "GET":
         proposed = found.proposal.document
