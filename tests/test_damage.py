@@ -7,12 +7,19 @@ processes wherever the point is about processes.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from archive.corpus import Corpus
 from archive.search import SearchService
+
+from .test_reliability import _children
 
 ARCHIVE = str(Path(sys.executable).with_name("archive"))
 
@@ -48,6 +55,32 @@ def archive(home: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [ARCHIVE, "--home", str(home), *args], capture_output=True, text=True, timeout=300
     )
+
+
+def stop(process: subprocess.Popen, children: set[int]) -> None:
+    """Kill a process started by a test and its children, if still there."""
+    for pid in [*_children(process.pid), *children, process.pid]:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    process.communicate(timeout=30)
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 # --- One id, several writers -----------------------------------------------------------
@@ -129,3 +162,27 @@ def test_an_import_and_an_add_of_one_id_at_once_write_it_once(indexed_home, tmp_
         assert importing.returncode == 1 and adding.returncode == 0
         assert "row 1: skipped a.txt: id: 'race-2' is already in the archive" in imported
     assert archive(indexed_home, "doctor").returncode == 0
+
+
+# --- A missing archive home -------------------------------------------------------------------
+
+
+def test_serve_on_a_missing_home_fails_in_one_line_and_creates_nothing(tmp_path):
+    home = tmp_path / "nonexistent"
+    server = start(home, "serve", "--port", "0", "--processes", "1")
+    try:
+        _, errors = server.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        stop(server, set())
+        pytest.fail("archive serve served a missing home")
+    assert server.returncode == 2
+    assert errors == f"archive: no corpus folder at {home / 'corpus'}\n"
+    assert not home.exists()
+
+
+def test_doctor_on_a_missing_home_gives_the_same_message(run_cli, tmp_path):
+    home = tmp_path / "nonexistent"
+    result = run_cli("doctor", home=home)
+    assert result.exit_code == 2
+    assert result.output == f"archive: no corpus folder at {home / 'corpus'}\n"
+    assert not home.exists()

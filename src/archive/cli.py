@@ -49,6 +49,14 @@ class Context:
     def index(self) -> Index:
         return Index(self.home, write_timeout=DEFAULTS["WRITE_TIMEOUT"])
 
+    def existing_corpus(self) -> Corpus:
+        """The corpus, which must exist: a command never makes an archive
+        out of a mistyped --home."""
+        corpus = self.corpus
+        if not corpus.root.is_dir():
+            raise ArchiveError(N_("no corpus folder at {path}"), path=str(corpus.root))
+        return corpus
+
 
 def _default_locale() -> str:
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
@@ -118,10 +126,8 @@ def cli(ctx: click.Context, home: Path | None, locale: str | None) -> None:
 @click.pass_obj
 def index_command(obj: Context, rebuild: bool, processes: int | None) -> None:
     """Bring index/ up to date with corpus/."""
-    corpus = obj.corpus
+    corpus = obj.existing_corpus()
     index = Index(obj.home, write_timeout=DEFAULTS["WRITE_TIMEOUT"], processes=processes)
-    if not corpus.root.is_dir():
-        raise ArchiveError(N_("no corpus folder at {path}"), path=str(corpus.root))
     report = index.rebuild(corpus) if rebuild else index.update(corpus)
     for problem in report.problems:
         click.echo(str(problem), err=True)
@@ -146,7 +152,7 @@ def index_command(obj: Context, rebuild: bool, processes: int | None) -> None:
 @click.pass_obj
 def doctor(obj: Context, repair: bool) -> None:
     """Compare the index with the corpus: missing, stale and extra documents."""
-    corpus, index = obj.corpus, obj.index
+    corpus, index = obj.existing_corpus(), obj.index
     try:
         report = index.compare(corpus)
     except IndexUnavailable as problem:
@@ -201,9 +207,7 @@ def doctor(obj: Context, repair: bool) -> None:
 @click.pass_obj
 def check(obj: Context) -> None:
     """Validate the corpus and the registry; one line per problem."""
-    corpus = obj.corpus
-    if not corpus.root.is_dir():
-        raise ArchiveError(N_("no corpus folder at {path}"), path=str(corpus.root))
+    corpus = obj.existing_corpus()
     problems = corpus.check()
     for problem in problems:
         click.echo(str(problem))
@@ -669,9 +673,10 @@ def serve(obj: Context, host: str, port: int, threads: int, processes: int | Non
 
     from . import create_app
 
+    corpus = obj.existing_corpus()
     # The index is derived and Whoosh never fsyncs: bring it in line with the
     # corpus (the durable truth) before serving.
-    report = obj.index.update(obj.corpus)
+    report = obj.index.update(corpus)
     if report.added or report.changed or report.deleted:
         summary = report.summary(obj.locale)
         click.echo(obj._("Index brought in line with the corpus: {summary}", summary=summary))
