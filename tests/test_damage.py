@@ -7,21 +7,30 @@ processes wherever the point is about processes.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from archive.corpus import Corpus
+from archive.document import Document
+from archive.editing import Editor
+from archive.indexing import Index
 from archive.search import SearchService
 
+from .conftest import write_doc
 from .test_reliability import _children
 
 ARCHIVE = str(Path(sys.executable).with_name("archive"))
+#: Touches every kind of index file of the sample corpus: postings, terms,
+#: positions, weights, stored fields and lengths.
+QUERY = "journalist OR rights OR spyware OR مصر OR Raissouni"
 
 
 #: `archive` with a second's pause before each corpus file is written: the
@@ -162,6 +171,182 @@ def test_an_import_and_an_add_of_one_id_at_once_write_it_once(indexed_home, tmp_
         assert importing.returncode == 1 and adding.returncode == 0
         assert "row 1: skipped a.txt: id: 'race-2' is already in the archive" in imported
     assert archive(indexed_home, "doctor").returncode == 0
+
+
+# --- Damaged index files -----------------------------------------------------------------
+
+#: Every kind of file an index part holds, by the end of its name.
+KINDS = (
+    ".pst",  # postings
+    ".trm",  # terms
+    ".toc",  # table of contents (segments)
+    "._stored.col",  # stored fields
+    "._body_len.col",  # field lengths (ranking)
+    ".date.col",  # a sortable column
+    ".positions",  # the archive's phrase postings
+    ".body.weights",  # the archive's weights of a scored field
+    ".exact.words",  # the archive's words of a words-only field
+    ".arrays.npz",  # the archive's dates and facet values
+)
+
+
+def damage(path: Path, how: str) -> None:
+    """Cut a file to half its size, or flip 16 bytes a third of the way in."""
+    data = bytearray(path.read_bytes())
+    if how == "truncate":
+        del data[len(data) // 2 :]
+    else:
+        start = len(data) // 3
+        for at in range(start, min(len(data), start + 16)):
+            data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def largest(home: Path, suffix: str, part: str = "public") -> Path:
+    """The largest file of the live generation's part whose name ends with `suffix`."""
+    folder = Index(home).generation() / part
+    return max(folder.glob(f"*{suffix}"), key=lambda p: (p.stat().st_size, p.name))
+
+
+def hits(run_cli, home: Path) -> list[str]:
+    result = run_cli("search", QUERY, "--json", "--limit", "20", home=home)
+    assert result.exit_code == 0, result.output
+    return [hit["id"] for hit in json.loads(result.output)["hits"]]
+
+
+# Whoosh leaves a damaged file open when it fails to read it.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.parametrize("how", ["truncate", "flip"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_damage_to_any_index_file_is_detected_and_repaired(run_cli, indexed_home, kind, how):
+    before = hits(run_cli, indexed_home)
+    assert len(before) >= 3
+    path = largest(indexed_home, kind)
+    damage(path, how)
+    searched = run_cli("search", QUERY, "--json", home=indexed_home)
+    if searched.exit_code:  # the damage met: one line, what to do
+        assert searched.exit_code == 2, searched.output
+        assert searched.output.startswith("archive: ")
+        assert "archive doctor --repair" in searched.output
+    found = run_cli("doctor", home=indexed_home)
+    assert found.exit_code == 1, found.output
+    assert f"damaged index file: index/{path.relative_to(indexed_home / 'index')}" in found.output
+    assert "Traceback" not in found.output
+    repaired = run_cli("doctor", "--repair", home=indexed_home)
+    assert repaired.exit_code == 0, repaired.output
+    assert "Rebuilt the index from the corpus: 5 documents." in repaired.output
+    after = run_cli("doctor", home=indexed_home)
+    assert after.exit_code == 0, after.output
+    assert hits(run_cli, indexed_home) == before
+
+
+def test_a_restricted_part_is_verified_too(run_cli, indexed_home):
+    path = indexed_home / "corpus" / "case" / "2021" / "raissouni-case-en.md"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("---\n", "---\naccess: restricted\n", 1),
+        encoding="utf-8",
+    )
+    assert run_cli("index", home=indexed_home).exit_code == 0
+    damage(largest(indexed_home, ".pst", "restricted"), "flip")
+    found = run_cli("doctor", home=indexed_home)
+    assert found.exit_code == 1
+    assert "damaged index file: index/" in found.output and "/restricted/" in found.output
+    assert run_cli("doctor", "--repair", home=indexed_home).exit_code == 0
+    assert run_cli("doctor", home=indexed_home).exit_code == 0
+
+
+def test_a_search_meeting_a_truncated_postings_file_says_what_to_run(indexed_home):
+    """The issue's case: half the largest .pst made `archive search` exit 70."""
+    damage(largest(indexed_home, ".pst"), "truncate")
+    result = archive(indexed_home, "search", QUERY)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("archive: the index in ")
+    assert result.stderr.rstrip().endswith("run 'archive doctor --repair'")
+    assert result.stderr.count("\n") == 1
+
+
+# Whoosh leaves a damaged file open when it fails to read it.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_pages_meeting_a_damaged_file_say_what_to_run_not_500(client, indexed_home):
+    damage(largest(indexed_home, ".pst"), "truncate")
+    page = client.get("/en/search", query_string={"q": QUERY})
+    assert page.status_code == 503
+    assert "archive doctor --repair" in page.get_data(as_text=True)
+    answer = client.get("/api/search", query_string={"q": QUERY})
+    assert answer.status_code == 503
+    assert "archive doctor --repair" in answer.get_json()["error"]["message"]
+
+
+def test_an_index_that_meets_an_unrelated_bug_still_reports_it(run_cli, indexed_home, monkeypatch):
+    """A failure with every file intact is a bug, not damage: exit 70 as before."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(SearchService, "search", broken)
+    result = run_cli("search", "x", home=indexed_home)
+    assert result.exit_code == 70
+    assert "internal error: RuntimeError: a bug" in result.output
+
+
+def test_checksums_follow_every_change(run_cli, indexed_home):
+    """Adds, edits and deletions commit new files; doctor still verifies them all."""
+    write_doc(
+        indexed_home,
+        "letter/2022/new.md",
+        "---\nid: new-one\ntitle: New\ntype: letter\nlanguage: en\ndate: 2022\n---\nText.\n",
+    )
+    assert run_cli("index", home=indexed_home).exit_code == 0
+    path = indexed_home / "corpus" / "letter" / "2022" / "new.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nMore text.\n", encoding="utf-8")
+    assert run_cli("index", home=indexed_home).exit_code == 0
+    assert run_cli("doctor", home=indexed_home).exit_code == 0
+    path.unlink()
+    assert run_cli("index", home=indexed_home).exit_code == 0
+    assert run_cli("doctor", home=indexed_home).exit_code == 0
+    damage(largest(indexed_home, ".trm"), "flip")
+    assert run_cli("doctor", home=indexed_home).exit_code == 1
+
+
+def test_searches_while_documents_are_added_leave_the_checksums_true(indexed_home):
+    """A searcher opening a segment just committed finds its arrays there
+    already, and never writes its own copy over the one whose checksum was taken."""
+    editor = Editor(indexed_home, "tester")
+    done, errors = threading.Event(), []
+
+    def search() -> None:
+        with SearchService(indexed_home) as service:
+            while not done.is_set():
+                try:
+                    service.search("rights")
+                except Exception as exc:  # every failure is a finding
+                    errors.append(exc)
+
+    searcher = threading.Thread(target=search)
+    searcher.start()
+    try:
+        for number in range(6):
+            body = "Rights of journalists and spyware. " * 40
+            editor.add(
+                Document(f"added-{number}", f"Added {number}", "statement", "en", "2024", body)
+            )
+    finally:
+        done.set()
+        searcher.join(60)
+    assert errors == []
+    assert Index(indexed_home).verify() == []
+
+
+def test_archive_index_rebuilds_a_truncated_index(run_cli, indexed_home):
+    """A cut file shows in its size, which `archive index` checks (a stat per file)."""
+    damage(largest(indexed_home, ".pst"), "truncate")
+    before = Index(indexed_home).generation()
+    result = run_cli("index", home=indexed_home)
+    assert result.exit_code == 0, result.output
+    assert Index(indexed_home).generation() != before
+    assert run_cli("doctor", home=indexed_home).exit_code == 0
 
 
 # --- A missing archive home -------------------------------------------------------------------

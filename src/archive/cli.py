@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -96,6 +97,10 @@ class ArchiveGroup(click.Group):
         except Exception as exc:  # a bug: still one line, with a way to see more
             if os.environ.get("ARCHIVE_DEBUG"):
                 raise
+            # Unless the index's files are damaged: then that is what to repair.
+            damage = Index(ctx.obj.home).damage() if isinstance(ctx.obj, Context) else None
+            if damage is not None:
+                raise Failure(damage.render(_session["locale"]), damage.exit_code) from None
             raise Failure(
                 f"internal error: {type(exc).__name__}: {exc} (set ARCHIVE_DEBUG=1 for details)", 70
             ) from None
@@ -151,14 +156,39 @@ def index_command(obj: Context, rebuild: bool, processes: int | None) -> None:
 @click.option("--repair", is_flag=True, help="Bring the index back in line with the corpus.")
 @click.pass_obj
 def doctor(obj: Context, repair: bool) -> None:
-    """Compare the index with the corpus: missing, stale and extra documents."""
+    """Compare the index with the corpus (missing, stale and extra documents),
+    verify the index's files, and find what interrupted writes left behind."""
     corpus, index = obj.existing_corpus(), obj.index
+    # Under the writer lock no writer is at work: whatever is half-written was
+    # left by one that was interrupted, and no commit changes files meanwhile.
+    with index.write_lock():
+        damaged = index.verify()
+        leftovers = corpus.leftovers()
+        for path in leftovers:
+            click.echo(
+                obj._("left over from an interrupted write: {path}", path=corpus.display(path))
+            )
+            if repair:
+                _remove(path)
+    if repair and leftovers:
+        click.echo(
+            ngettext(
+                "Removed {n} left-over temporary file.",
+                "Removed {n} left-over temporary files.",
+                len(leftovers),
+                obj.locale,
+            )
+        )
+    for found in damaged:
+        click.echo(found.render(corpus.display(found.path), obj.locale))
     try:
         report = index.compare(corpus)
     except IndexUnavailable as problem:
         click.echo(problem.render(obj.locale))
+        report = None
+    if report is None or damaged:
         if not repair:
-            sys.exit(1)
+            _ask_for_repair(obj)
         report = index.rebuild(corpus)
         click.echo(obj._("Rebuilt the index from the corpus: {n} documents.", n=len(report.added)))
         return
@@ -174,33 +204,30 @@ def doctor(obj: Context, repair: bool) -> None:
         click.echo(obj._("the registry changed since the index was built"))
     if report.format_changed:
         click.echo(obj._("the index was written by an older version of the archive"))
-    leftovers = corpus.leftovers()
-    for path in leftovers:
-        click.echo(obj._("left over from an interrupted write: {path}", path=corpus.display(path)))
     differences = len(report.added) + len(report.changed) + len(report.deleted)
     differences += report.registry_changed or report.format_changed
     if not differences and not leftovers:
         click.echo(obj._("The index matches the corpus ({n} documents).", n=report.unchanged))
         return
-    if repair:
-        for path in leftovers:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-        if leftovers:
-            click.echo(
-                ngettext(
-                    "Removed {n} left-over temporary file.",
-                    "Removed {n} left-over temporary files.",
-                    len(leftovers),
-                    obj.locale,
-                )
-            )
-        if differences:
-            fixed = index.update(corpus)
-            click.echo(obj._("Repaired: {summary}", summary=fixed.summary(obj.locale)))
-        return
+    if not repair:
+        _ask_for_repair(obj)
+    if differences:
+        fixed = index.update(corpus)
+        click.echo(obj._("Repaired: {summary}", summary=fixed.summary(obj.locale)))
+
+
+def _ask_for_repair(obj: Context) -> None:
     click.echo(obj._("Run 'archive doctor --repair' to bring the index in line."), err=True)
     sys.exit(1)
+
+
+def _remove(path: Path) -> None:
+    """Remove a left-over file or folder (gone already is fine)."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 @cli.command()

@@ -107,6 +107,12 @@ def init_app(app) -> None:
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        # A failure on damaged index files says what to run, not "500".
+        service = app.extensions.get("archive")
+        damage = service.index.damage() if service is not None else None
+        if damage is not None:
+            app.logger.error("%s (on %s)", damage, request.path)
+            return archive_error(damage)
         app.logger.exception("unhandled error on %s", request.path)
         return respond(
             InternalServerError.code,
