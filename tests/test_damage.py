@@ -7,6 +7,7 @@ processes wherever the point is about processes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -347,6 +349,120 @@ def test_archive_index_rebuilds_a_truncated_index(run_cli, indexed_home):
     assert result.exit_code == 0, result.output
     assert Index(indexed_home).generation() != before
     assert run_cli("doctor", home=indexed_home).exit_code == 0
+
+
+# --- Processes that outlive their parent -------------------------------------------------
+
+
+def _write_letters(home: Path, count: int) -> list[Path]:
+    return [
+        write_doc(
+            home,
+            f"letter/2023/bulk-{number}.md",
+            f"---\nid: bulk-{number}\ntitle: Letter {number}\ntype: letter\nlanguage: en\n"
+            f"date: 2023\n---\nA letter about surveillance, number {number}, and spyware.\n",
+        )
+        for number in range(count)
+    ]
+
+
+def _pool_workers(pid: int) -> set[int]:
+    """The worker processes a process's pool spawned."""
+    found = set()
+    for child in _children(pid):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.add(child)
+    return found
+
+
+def test_rebuild_workers_die_with_their_parent_and_repair_clears_what_it_left(
+    run_cli, indexed_home
+):
+    """kill -9 of `archive index --rebuild`: its workers go too (they used to
+    hang for good on a pipe write), and `doctor --repair` removes the
+    unfinished generation without touching the live one."""
+    letters = _write_letters(indexed_home, 6000)  # a few seconds of work for each worker
+    live = Index(indexed_home).generation()
+    before = set((indexed_home / "index").iterdir())
+    rebuild = start(indexed_home, "index", "--rebuild", "--processes", "2")
+    workers: set[int] = set()
+    try:
+        assert wait_until(lambda: len(_pool_workers(rebuild.pid)) == 2, 60)
+        workers = _pool_workers(rebuild.pid)
+        time.sleep(1.5)  # the workers are indexing their share
+        assert all(alive(pid) for pid in workers)
+        rebuild.kill()
+        rebuild.wait(30)
+        assert wait_until(lambda: not any(alive(pid) for pid in workers), 10), workers
+    finally:
+        stop(rebuild, workers)
+    for path in letters:  # only there to keep the workers busy
+        path.unlink()
+    unfinished = set((indexed_home / "index").iterdir()) - before
+    assert unfinished and all(folder.is_dir() for folder in unfinished)
+    found = run_cli("doctor", home=indexed_home)
+    assert found.exit_code == 1
+    for folder in unfinished:
+        assert f"left over from an interrupted write: index/{folder.name}" in found.output
+    repaired = run_cli("doctor", "--repair", home=indexed_home)
+    assert repaired.exit_code == 0, repaired.output
+    assert not any(folder.exists() for folder in unfinished)
+    assert Index(indexed_home).generation() == live
+    assert all(folder.exists() for folder in before)
+    assert run_cli("doctor", home=indexed_home).exit_code == 0
+    assert run_cli("search", "Raissouni", home=indexed_home).exit_code == 0
+
+
+def test_repair_removes_temporary_files_of_killed_index_writers(run_cli, indexed_home):
+    part = Index(indexed_home).generation() / "public"
+    leftovers = [
+        part / ".MAIN_abc.positions.tmp",
+        part / ".MAIN_abc.positions.ids",
+        part / ".runs-x1y2" / "body.0" / "docs",
+        part / "MAIN.tmp" / "postings.run",
+        indexed_home / "index" / ".CURRENT.a1b2.tmp",
+    ]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    found = run_cli("doctor", home=indexed_home)
+    assert found.exit_code == 1
+    assert "left over from an interrupted write: index/" in found.output
+    repaired = run_cli("doctor", "--repair", home=indexed_home)
+    assert repaired.exit_code == 0, repaired.output
+    assert "Removed 5 left-over temporary files." in repaired.output
+    assert not any(path.exists() for path in leftovers)
+    assert not (part / ".runs-x1y2").exists() and not (part / "MAIN.tmp").exists()
+    assert (indexed_home / "index" / ".write.lock").exists()
+    assert run_cli("doctor", home=indexed_home).exit_code == 0
+
+
+def test_server_processes_die_with_their_parent(indexed_home):
+    """kill -9 of `archive serve`: its workers no longer keep the port."""
+    from benchmarks.web import free_port
+
+    port = free_port()
+    server = start(indexed_home, "serve", "--port", str(port), "--processes", "2")
+    url = f"http://127.0.0.1:{port}/en/search?q=Egypt"
+
+    def answered() -> bool:
+        try:
+            return urllib.request.urlopen(url, timeout=5).status == 200
+        except OSError:
+            return False
+
+    workers: set[int] = set()
+    try:
+        assert wait_until(answered, 60)
+        workers = _children(server.pid)
+        assert len(workers) == 2
+        server.kill()
+        server.wait(30)
+        assert wait_until(lambda: not any(alive(pid) for pid in workers), 10)
+        assert not answered()
+    finally:
+        stop(server, workers)
 
 
 # --- A missing archive home -------------------------------------------------------------------

@@ -27,7 +27,7 @@ from .editing import Editor
 from .errors import ArchiveError, IndexUnavailable
 from .extract import FORMATS, Limits
 from .i18n import LOCALES, N_, gettext, ngettext
-from .indexing import Index
+from .indexing import Index, die_with_parent
 from .search import SORTS, Filters, SearchService
 from .users import Users
 
@@ -163,7 +163,7 @@ def doctor(obj: Context, repair: bool) -> None:
     # left by one that was interrupted, and no commit changes files meanwhile.
     with index.write_lock():
         damaged = index.verify()
-        leftovers = corpus.leftovers()
+        leftovers = [*corpus.leftovers(), *index.leftovers()]
         for path in leftovers:
             click.echo(
                 obj._("left over from an interrupted write: {path}", path=corpus.display(path))
@@ -773,11 +773,13 @@ def _serve_processes(app, listener, threads: int, processes: int) -> None:
     import traceback
 
     children = set()
+    parent = os.getpid()
     for _ in range(processes):
         pid = os.fork()
-        if pid == 0:  # a child serves until it is stopped
+        if pid == 0:  # a child serves until it is stopped, or its parent dies
             status = 1
             try:
+                die_with_parent(parent)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 _serve_process(app, listener, threads)

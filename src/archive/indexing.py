@@ -32,6 +32,7 @@ only once it is complete.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import gc
@@ -41,6 +42,7 @@ import multiprocessing
 import os
 import secrets
 import shutil
+import signal
 import threading
 import time
 import warnings
@@ -91,6 +93,8 @@ RETIRED_GRACE = 60.0
 _LOCK = ".write.lock"
 #: In each part's folder: [size, hash] of every file its live table of contents uses.
 _CHECKSUMS = "checksums.json"
+#: Linux's prctl option that sends a signal to a process when its parent dies.
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -358,6 +362,28 @@ class Index:
             file=os.path.relpath(damaged[0].path, self.root),
         )
 
+    def leftovers(self) -> list[Path]:
+        """What interrupted writers left in the index: generation folders a
+        rebuild never finished (it writes their format last), and temporary
+        files and folders (hidden, or named ``*.tmp``) of the live generation.
+        Only true under the write lock, when no writer is at work."""
+        if not self.root.is_dir():
+            return []
+        live = self.generation()
+        found = []
+        for child in self.root.iterdir():
+            if child.name in (_LOCK, _CURRENT) or child == live:
+                continue
+            if child.is_dir() and child.name.startswith("g"):
+                if not (child / _FORMAT).exists():
+                    found.append(child)
+            elif _temporary(child.name):
+                found.append(child)
+        if live is not None:
+            for folder in (live, *(live / part for part in PARTS)):
+                found.extend(child for child in folder.iterdir() if _temporary(child.name))
+        return sorted(found)
+
     # --- Writing -------------------------------------------------------------
 
     def update(self, corpus: Corpus) -> IndexReport:
@@ -453,7 +479,12 @@ class Index:
                 results = [_build_segments(*jobs[0])]
             else:
                 context = multiprocessing.get_context("spawn")
-                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                with ProcessPoolExecutor(
+                    workers,
+                    mp_context=context,
+                    initializer=die_with_parent,
+                    initargs=(os.getpid(),),
+                ) as pool:
                     results = list(pool.map(_build_segments, *zip(*jobs, strict=True)))
             # The first file (in corpus order) of an id wins, as in an update.
             entries = sorted(e for _, found, _, _ in results for e in found)
@@ -810,6 +841,30 @@ def _folder_state(folder: Path) -> tuple:
     """Names, sizes and modification times of a folder's files."""
     with os.scandir(folder) as entries:
         return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries))
+
+
+def _temporary(name: str) -> bool:
+    """Whether an index file's name is that of a temporary file or folder:
+    hidden (the archive's own) or ``*.tmp`` (Whoosh's and the archive's)."""
+    return name.startswith(".") or name.endswith(".tmp")
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux's
+    PR_SET_PDEATHSIG; elsewhere nothing changes).
+
+    A rebuild worker or a server process whose parent was killed would
+    otherwise live on: blocked for good writing its results to a pipe
+    nobody reads, or holding the server's port. `parent` is the pid the
+    process was started by: if it died before this call, the process ends.
+    """
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _scan(corpus: Corpus, paths: Iterable[Path] | None = None):
