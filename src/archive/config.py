@@ -26,6 +26,11 @@ SETTINGS = (
     Setting("MAX_PAGE_SIZE", 100, "Largest page size a client may ask for."),
     Setting("WRITE_TIMEOUT", 10.0, "Seconds a writer waits for the index lock before giving up."),
     Setting("EXPORT_LIMIT", 1000, "Most documents a CSV or JSON export of a search contains."),
+    Setting(
+        "EXPENSIVE_PER_CLIENT",
+        2,
+        "Exports and distant pages of results one client address may have running at once.",
+    ),
     Setting("FEED_SIZE", 20, "Entries in an Atom feed."),
     Setting("HIJRI_DATES", True, "Show the Hijri date beside the Gregorian one on document pages."),
     Setting(

@@ -124,7 +124,7 @@ def without_bidi(value):
 
 
 def init_app(app) -> None:
-    from . import api, archivists, feeds, public
+    from . import api, archivists, feeds, limits, public
 
     base = app.config["BASE_URL"]
     if base:
@@ -146,6 +146,7 @@ def init_app(app) -> None:
     CSRFProtect(app)
     instance = Path(app.config["HOME"]) / "instance"
     app.extensions["archive.throttle"] = LoginThrottle(instance / "logins.sqlite")
+    limits.init_app(app)
     app.extensions["archive.sessions"] = Sessions(
         instance / "sessions.sqlite", app.config["SESSION_HOURS"]
     )

@@ -7,6 +7,7 @@ from flask import Blueprint, g, jsonify, request
 from ..errors import ArchiveError
 from ..i18n import LOCALES, N_
 from . import service
+from .limits import deep_page, expensive
 from .params import SearchState
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -21,6 +22,7 @@ def choose_locale():
 
 
 @bp.route("/search")
+@expensive(when=deep_page)
 def search():
     """The same JSON as `archive search --json`."""
     state = SearchState.from_args(request.args)

@@ -13,6 +13,7 @@ from ..citation import without_bidi_controls
 from ..document import date_key
 from ..i18n import LOCALES, gettext
 from . import external_url, sees_restricted, service, url_with_args
+from .limits import expensive
 from .params import SearchState
 from .public import SITE_NAME
 
@@ -115,6 +116,7 @@ def spreadsheet_cell(value: str) -> str:
 
 
 @bp.route("/<lang>/search/export.csv")
+@expensive()
 def export_csv():
     """The result set as CSV, UTF-8 with a byte-order mark so spreadsheets show Arabic."""
     state = SearchState.from_args(request.args)
@@ -143,6 +145,7 @@ def export_csv():
 
 
 @bp.route("/<lang>/search/export.json")
+@expensive()
 def export_json():
     state = SearchState.from_args(request.args)
     hits = [hit.to_json() for hit in _export_hits(state, snippets=True)]

@@ -11,6 +11,7 @@ from ..errors import NotFound
 from ..i18n import N_, gettext
 from ..search import Filters
 from . import external_url, sees_restricted, service, url_with_args, with_query
+from .limits import deep_page, expensive
 from .params import FACET_PARAMS, SearchState
 
 bp = Blueprint("public", __name__, url_prefix="/<lang>")
@@ -38,6 +39,7 @@ def home():
 
 
 @bp.route("/search")
+@expensive(when=deep_page)
 def search():
     state = SearchState.from_args(request.args)
     return render_search(state)
