@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import urllib.request
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from archive import create_app
 from archive.corpus import Corpus
 from archive.indexing import Index
 from archive.search import SearchService
+from archive.users import Users
 
 DATA = Path(__file__).parent / "data"
 PROJECT = Path(__file__).resolve().parents[1]
@@ -133,3 +136,29 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def answers(url: str) -> bool:
+    """Whether a server answers `url` with 200 (False while it is down)."""
+    try:
+        return urllib.request.urlopen(url, timeout=5).status == 200
+    except OSError:
+        return False
+
+
+#: The password of the archivists the tests sign in as.
+PASSWORD = "correct horse battery"
+
+
+def make_app(home, **config):
+    settings = {"TESTING": True, "HOME": str(home), "SECRET_KEY": "test", **config}
+    return create_app(settings)
+
+
+@pytest.fixture
+def archive_app(indexed_home):
+    """The app with an archivist "alice" (CSRF off, for posting forms directly)."""
+    Users(indexed_home).add("alice", PASSWORD)
+    app = make_app(indexed_home, WTF_CSRF_ENABLED=False)
+    yield app
+    app.extensions["archive"].close()

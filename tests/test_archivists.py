@@ -6,31 +6,17 @@ import re
 
 import pytest
 
-from archive import create_app
 from archive.corpus import Corpus
 from archive.history import History
 from archive.users import FREE_ATTEMPTS, LoginThrottle, Users
 
-PASSWORD = "correct horse battery"
+from .conftest import PASSWORD, make_app
 
 #: Endpoints anyone may open. Everything else must demand a signed-in archivist.
 PUBLIC_ENDPOINTS = {"static", "root", "archivists.login"}
 #: Public endpoints that take a POST (signing in is how one becomes an archivist).
 PUBLIC_POSTS = {"archivists.login"}
 PUBLIC_BLUEPRINTS = {"public", "feeds", "api"}
-
-
-def make_app(home, **config):
-    settings = {"TESTING": True, "HOME": str(home), "SECRET_KEY": "test", **config}
-    return create_app(settings)
-
-
-@pytest.fixture
-def archive_app(indexed_home):
-    Users(indexed_home).add("alice", PASSWORD)
-    app = make_app(indexed_home, WTF_CSRF_ENABLED=False)
-    yield app
-    app.extensions["archive"].close()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from archive.editing import Editor
 from archive.indexing import Index
 from archive.search import SearchService
 
-from .conftest import write_doc
+from .conftest import answers, write_doc
 from .test_reliability import _children
 
 ARCHIVE = str(Path(sys.executable).with_name("archive"))
@@ -447,10 +446,7 @@ def test_server_processes_die_with_their_parent(indexed_home):
     url = f"http://127.0.0.1:{port}/en/search?q=Egypt"
 
     def answered() -> bool:
-        try:
-            return urllib.request.urlopen(url, timeout=5).status == 200
-        except OSError:
-            return False
+        return answers(url)
 
     workers: set[int] = set()
     try:

@@ -23,7 +23,7 @@ from benchmarks.hostile import WORST, vocabulary_of
 from benchmarks.hostile import run as run_hostile
 from benchmarks.load import load
 
-from .conftest import write_doc
+from .conftest import answers, write_doc
 
 
 def test_kill_9_at_random_moments_loses_nothing(tmp_path):
@@ -223,10 +223,7 @@ def test_serve_runs_processes_that_share_the_port(bundled_home):
     url = f"http://127.0.0.1:{port}/en/search?q=Egypt"
 
     def answered() -> bool:
-        try:
-            return urllib.request.urlopen(url, timeout=5).status == 200
-        except OSError:
-            return False
+        return answers(url)
 
     try:
         deadline = time.monotonic() + 60

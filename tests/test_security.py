@@ -22,17 +22,8 @@ from archive.search import SearchService
 from archive.users import FREE_ATTEMPTS, MAX_WAIT, LoginThrottle, Sessions, Users
 from archive.web.feeds import spreadsheet_cell
 
-from .conftest import write_doc
-from .test_archivists import PASSWORD, make_app
+from .conftest import PASSWORD, make_app, write_doc
 from .test_restricted import restricted_home  # noqa: F401 (a fixture)
-
-
-@pytest.fixture
-def archive_app(indexed_home):
-    Users(indexed_home).add("alice", PASSWORD)
-    app = make_app(indexed_home, WTF_CSRF_ENABLED=False)
-    yield app
-    app.extensions["archive"].close()
 
 
 def sign_in(app, name: str = "alice"):
