@@ -373,3 +373,15 @@ def test_similar_documents_prefer_the_readers_language(service):
 def test_hits_say_which_paragraph_matched(service):
     hit = service.search("Khashoggi killing").hits[0]
     assert hit.id == LETTER_EN and hit.snippet.paragraph == 3
+
+
+@pytest.mark.parametrize(
+    "query", ["0\ud800*", "\udfff", '"rights \ud800"', "rights NEAR/3 \ud800*", "title:\udc80x*"]
+)
+def test_a_lone_surrogate_anywhere_in_a_query_matches_nothing_and_never_fails(service, query):
+    # A broken URL or form can carry half a UTF-16 pair, which has no UTF-8 form.
+    result = service.search(query)
+    assert result.total == 0 or "rights" in query
+    assert "\ufffd" in parse(query).text and not any(
+        0xD800 <= ord(c) <= 0xDFFF for c in parse(query).text
+    )

@@ -21,7 +21,7 @@ Syntax (operators in English, Arabic and French)::
 
 Characters are read in their logical (typed) order, so a query typed into a
 right-to-left box means the same as the same characters typed left to right;
-bidi control characters are dropped.
+bidi control characters are dropped, and a lone surrogate is read as U+FFFD.
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ NOT_WORDS = frozenset({"NOT", "SAUF", "ليس", "بدون"})
 RANGE_WORDS = frozenset({"TO", "À", "A", "AU", "إلى", "الى"})
 
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+#: Lone surrogates (from a broken URL or form) have no UTF-8 form; they are
+#: read as U+FFFD, which no word contains.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _OPEN_QUOTES = '"“”«»„'
 _CLOSE_QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "»": "«", "„": "“"}
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -435,7 +438,7 @@ def parse(text: str) -> ParsedQuery:
     text = text or ""
     if "\x00" in text:
         text = text.replace("\x00", " ")
-    text = _BIDI.sub("", text)
+    text = _SURROGATE.sub("\ufffd", _BIDI.sub("", text))
     if len(text) > MAX_QUERY_LENGTH:
         messages.append(
             Message(
