@@ -14,7 +14,6 @@ from babel import Locale
 from flask import current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
-from markupsafe import Markup
 
 from ..citation import without_bidi_controls
 from ..errors import ArchiveError
@@ -119,8 +118,7 @@ def without_bidi(value):
     """The template filter for text that no <bdi> can isolate (<title>, attributes,
     feeds): bidirectional controls removed. Escaped markup stays markup; removing
     them escapes nothing."""
-    cleaned = without_bidi_controls(str(value))
-    return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return without_bidi_controls(value if isinstance(value, str) else str(value))
 
 
 def init_app(app) -> None:
