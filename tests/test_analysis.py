@@ -10,6 +10,7 @@ from archive.analysis import (
     PARAGRAPH_GAP,
     ArchiveAnalyzer,
     LanguageText,
+    Memo,
     normalise_arabic,
     phrase_in,
     phrase_terms,
@@ -349,3 +350,19 @@ def test_lucene_normalisation_vectors(word, normalised):
 @pytest.mark.parametrize(("word", "stem"), LUCENE_STEMS)
 def test_lucene_light_stemming_vectors(word, stem):
     assert stemmed(word, "ar") == [stem]
+
+
+def test_a_full_word_cache_keeps_the_words_still_in_use():
+    computed = []
+
+    def compute(word):
+        computed.append(word)
+        return word.upper()
+
+    memo = Memo(2)
+    for word in ["the", "a", "the", "rare", "the", "other", "the"]:
+        assert memo.get(word, compute, word) == word.upper()
+    # "the" was asked for throughout and is computed once; memory stays
+    # within two generations of two words.
+    assert computed == ["the", "a", "rare", "other"]
+    assert len(memo) <= 4

@@ -305,21 +305,6 @@ _UNNORMALISED_STOPWORDS = frozenset(
 )
 
 
-#: (word as written without diacritics, ends in tanween) -> stem: the
-#: spellings of a word that differ only in diacritics and tatweel (half the
-#: distinct Arabic words of a large corpus) are stemmed once.
-_stems: dict[tuple[str, bool], str] = {}
-
-
-def stem_arabic(word: str, written: str | None = None) -> str:
-    """`_stem_arabic`, remembered by the word as written without diacritics."""
-    if written is None:
-        return _stem_arabic(word)
-    plain, tanween = strip_marks(written), "\u064b" in written[-2:]
-    key = (plain, tanween)
-    return _remembered(_stems, key, _stem_arabic, word, plain, tanween, limit=STEM_CACHE_LIMIT)
-
-
 #: Words remembered per chain by `terms_of` (queries, snippets): the words
 #: of the documents a server shows recur; indexing keeps its own cache.
 TERMS_CACHE_LIMIT = 50_000
@@ -328,15 +313,58 @@ TERMS_CACHE_LIMIT = 50_000
 STEM_CACHE_LIMIT = 20_000
 
 
-def _remembered(cache: dict, key, compute, *args, limit: int | None = None):
-    """`compute(*args)`, kept in `cache` under `key`; the cache is emptied
-    when it holds `limit` (default `CACHE_LIMIT`) entries."""
-    found = cache.get(key)
-    if found is None:
-        if len(cache) >= (limit or CACHE_LIMIT):
-            cache.clear()
-        found = cache[key] = compute(*args)
-    return found
+class Memo:
+    """Values computed once per key and kept while they are used, in bounded memory.
+
+    New values go into `recent`; when it holds `limit` of them it becomes
+    `older` (the generation before is dropped), and a value asked for again
+    moves from `older` back into `recent`. So the words a corpus uses all
+    the time stay when the cache fills, where emptying it would recompute
+    them; memory stays under two generations. A hit is one `recent.get`,
+    which callers on hot paths do themselves before calling `missing`.
+    """
+
+    __slots__ = ("limit", "older", "recent")
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.recent: dict = {}
+        self.older: dict = {}
+
+    def get(self, key, compute, *args):
+        found = self.recent.get(key)
+        return self.missing(key, compute, *args) if found is None else found
+
+    def missing(self, key, compute, *args):
+        """The value of a key not in `recent`: from `older`, or `compute(*args)`."""
+        found = self.older.get(key)
+        if found is None:
+            found = compute(*args)
+        if len(self.recent) >= self.limit:
+            self.older, self.recent = self.recent, {}
+        self.recent[key] = found
+        return found
+
+    def clear(self) -> None:
+        self.recent, self.older = {}, {}
+
+    def __len__(self) -> int:
+        return len(self.recent) + len(self.older)
+
+
+#: (word as written without diacritics, ends in tanween) -> stem: the
+#: spellings of a word that differ only in diacritics and tatweel (half the
+#: distinct Arabic words of a large corpus) are stemmed once.
+_stems = Memo(STEM_CACHE_LIMIT)
+
+
+def stem_arabic(word: str, written: str | None = None) -> str:
+    """`_stem_arabic`, remembered by the word as written without diacritics."""
+    if written is None:
+        return _stem_arabic(word)
+    plain, tanween = strip_marks(written), "\u064b" in written[-2:]
+    key = (plain, tanween)
+    return _stems.get(key, _stem_arabic, word, plain, tanween)
 
 
 def _stem_arabic(word: str, plain: str | None = None, tanween: bool = False) -> str:
@@ -565,13 +593,13 @@ STOPWORDS = frozenset(
 # --- Words to terms -----------------------------------------------------------
 
 EXACT = "exact"
-#: Cache size per chain before it is cleared: room for the words that recur,
-#: and a bound on an indexing worker's memory (a few hundred bytes a word).
-CACHE_LIMIT = 100_000
-_caches: dict[str, dict[str, tuple[str, ...]]] = {}
-#: chain -> raw word -> (exact terms, stemmed terms, analysed forms), for
-#: one-pass indexing.
-_pair_caches: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
+#: Words per generation of an indexing worker's cache per chain (`Memo`):
+#: room for the words that recur, and a bound on its memory (a few hundred
+#: bytes a word).
+CACHE_LIMIT = 50_000
+_caches: dict[str, Memo] = {}
+#: chain -> raw word -> `_entry`, for one-pass indexing.
+_pair_caches: dict[str, Memo] = {}
 
 
 def _words(token: str) -> list[str]:
@@ -626,8 +654,8 @@ def terms_of(token: str, chain: str) -> tuple[str, ...]:
     """Cached `_compute_terms`."""
     cache = _caches.get(chain)
     if cache is None:
-        cache = _caches[chain] = {}
-    return _remembered(cache, token, _compute_terms, token, chain, limit=TERMS_CACHE_LIMIT)
+        cache = _caches[chain] = Memo(TERMS_CACHE_LIMIT)
+    return cache.get(token, _compute_terms, token, chain)
 
 
 def word_matches(text: str) -> Iterator[re.Match]:
@@ -736,9 +764,9 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
     finding names in the text).
     """
     chain = language if language in ("en", "fr", "ar") else "en"
-    entries = _pair_caches.setdefault(chain, {})  # emptied only between documents
-    if len(entries) >= CACHE_LIMIT:
-        entries.clear()
+    memo = _pair_caches.get(chain)
+    if memo is None:
+        memo = _pair_caches[chain] = Memo(CACHE_LIMIT)
     title: dict[str, int] = {}
     body: dict[str, int] = {}
     exact: dict[str, int] = {}
@@ -750,9 +778,9 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
             pos = (pos // PARAGRAPH_GAP + 1) * PARAGRAPH_GAP - 1
         sequence = [] if sequences is not None else None
         for raw in words:  # positions word by word
-            entry = entries.get(raw)
+            entry = memo.recent.get(raw)
             if entry is None:
-                entry = entries[raw] = _entry(raw, chain)
+                entry = memo.missing(raw, _entry, raw, chain)
             if sequence is not None and entry[3]:
                 sequence.append(entry[3])
             for form in entry[2]:
@@ -764,7 +792,7 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
                     found.append(pos)
         stemmed = title if number == 0 else body
         for raw, count in Counter(words).items():  # frequencies once per distinct word
-            entry = entries[raw]
+            entry = memo.get(raw, _entry, raw, chain)
             for term in entry[0]:
                 exact[term] = exact.get(term, 0) + count
             for term in entry[1]:

@@ -25,6 +25,7 @@ from babel import Locale
 from . import wordcounts, yamlio
 from .analysis import (
     EXACT,
+    Memo,
     clitic_length,
     is_arabic,
     name_word,
@@ -444,7 +445,7 @@ class NameIndex:
             key[1] for t in (self.acronyms, self.exact, self.stemmed) for key in t if len(key) > 1
         }
         self.second_sounds = {key[1] for key in self.sounds if len(key) > 1}
-        self._document_words: dict[NameWord, tuple[int, list[Entity]]] = {}
+        self._document_words = Memo(WORDS_REMEMBERED)
 
     def _add_entity(self, entity: Entity) -> None:
         acronyms = {n for n in entity.all_names if n in entity.acronyms or _acronym(n)}
@@ -549,11 +550,11 @@ class NameIndex:
     def scan(self, words: list[NameWord]):
         """The names in a run of words, longest first, left to right:
         (first word's index, length in words, entities)."""
-        i, remembered = 0, self._document_words
+        i, memo = 0, self._document_words
         while i < len(words):
-            known = remembered.get(words[i])
+            known = memo.recent.get(words[i])
             if known is None:
-                known = self._document_word(words[i])
+                known = memo.missing(words[i], self._document_word, words[i])
             longest, alone = known
             if longest < 2:  # most words: nothing, or a name of one word
                 if alone:
@@ -593,17 +594,12 @@ class NameIndex:
 
     def _document_word(self, word: NameWord) -> tuple[int, list[Entity]]:
         """(the most words a name starting with `word` can have in a document,
-        what the word names alone), remembered: most words of a text are
-        frequent ones, and most start no name."""
+        what the word names alone); `scan` remembers it: most words of a
+        text are frequent ones, and most start no name."""
         exact, stem, _ = word
         if exact not in self.starts and stem not in self.starts and not self._maybe_loose(word):
-            found = _NO_NAME
-        else:
-            found = (self._longest(word, False), self._keys([word], False))
-        if len(self._document_words) >= WORDS_REMEMBERED:
-            self._document_words.clear()
-        self._document_words[word] = found
-        return found
+            return _NO_NAME
+        return (self._longest(word, False), self._keys([word], False))
 
     def _maybe_loose(self, word: NameWord) -> bool:
         exact, stem, raw = word
