@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from archive import engine
+from archive.analysis import EXACT
 from archive.corpus import Corpus
 from archive.errors import IndexUnavailable
 from archive.indexing import Index
@@ -159,22 +161,36 @@ def test_restricted_documents_stay_out_of_the_public_index(indexed_home, service
         assert b"quuxwitness" not in set(searcher.reader().lexicon("exact"))
 
 
-def test_making_a_document_restricted_purges_its_words_from_the_public_index(indexed_home):
+def test_making_a_document_restricted_takes_its_words_out_of_public_searches_at_once(
+    indexed_home,
+):
     path = write_doc(
         indexed_home, "case/2021/protected-case.md", SECRET.replace("access: restricted\n", "")
     )
     update(indexed_home)
-    public = Index(indexed_home).open("public")
-    with public.searcher() as searcher:
-        assert b"quuxwitness" in set(searcher.reader().lexicon("exact"))
+    assert ids(indexed_home, "quux*") == {"protected-case"}
 
     path.write_text(SECRET, encoding="utf-8")
     update(indexed_home)
-    with Index(indexed_home).open("public").searcher() as searcher:
-        reader = searcher.reader()
-        assert b"quuxwitness" not in set(reader.lexicon("exact"))
-        assert list(reader.expand_prefix("exact", "quux")) == []
-        assert searcher.doc_count_all() == searcher.doc_count() == 5
+    with SearchService(indexed_home) as service:
+        found = service.search("quux*")
+        assert (found.total, found.messages) == (0, [])
+        # The word is no longer one of the public part's words: not a prefix
+        # expansion, not a spelling suggestion.
+        with service.index.open_searcher() as searcher:
+            assert engine.prefix_words(searcher.reader(), EXACT, "quux", 10) == []
+        assert service.search("quuxwitnes").suggestion is None
+        assert ids(service, "quux*", include_restricted=True) == {"protected-case"}
+        edited = service.search("journalists spyware Egypt", page_size=100).to_json()
+    # Scores are those of the same archive rebuilt: the document that left
+    # weighs on no public statistic either.
+    Index(indexed_home).rebuild(Corpus(indexed_home))
+    with SearchService(indexed_home) as service:
+        rebuilt = service.search("journalists spyware Egypt", page_size=100).to_json()
+    assert [h.pop("score") for h in edited["hits"]] == pytest.approx(
+        [h.pop("score") for h in rebuilt["hits"]], rel=0.01
+    )
+    assert edited == rebuilt
 
 
 def _hold_lock(home, ready, release):

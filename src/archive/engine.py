@@ -39,6 +39,7 @@ from whoosh.columns import NumericColumn
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import PARAGRAPH_GAP
@@ -445,11 +446,89 @@ class Checked(wq.Query):
         return ListMatcher(ids, scores) if ids else NullMatcher()
 
 
+class LiveSearcher(Searcher):
+    """Whoosh's searcher, with BM25's collection statistics (documents, a
+    word's documents, average field length) taken over live documents.
+
+    Whoosh counts a deleted document in them until its segment is merged,
+    and an update leaves the deletions of large segments marked: without
+    this, an edited archive would score otherwise than the same archive
+    rebuilt, and a document that left the public part would still weigh on
+    public scores. Only segments with deletions cost anything more: a word's
+    deleted documents are counted from its postings there.
+    """
+
+    def idf(self, fieldname, text):
+        if self.parent is not None or not self.ixreader.has_deletions():
+            return super().idf(fieldname, text)  # a subsearcher's parent has the statistics
+        cache, key = self._idf_cache, (fieldname, text)
+        if key not in cache:
+            cache[key] = self.weighting.idf(_LiveCounts(self), fieldname, text)
+        return cache[key]
+
+    def avg_field_length(self, fieldname, default=None):
+        average = super().avg_field_length(fieldname, default)
+        if average is default or self.parent is not None or not self.ixreader.has_deletions():
+            return average
+        total = self.field_length(fieldname)
+        for leaf, data in _deleting_leaves(self.ixreader):
+            total -= float(field_lengths(data, leaf, fieldname)[~data.live].sum())
+        return max(total, 0.0) / (self.doc_count() or 1)
+
+
+class _LiveCounts:
+    """What Whoosh's idf formula asks of a searcher, over live documents."""
+
+    def __init__(self, searcher: LiveSearcher):
+        self.searcher = searcher
+
+    def get_parent(self):
+        return self
+
+    def doc_count_all(self) -> int:
+        return self.searcher.doc_count()
+
+    def doc_frequency(self, fieldname, text) -> int:
+        return live_frequency(self.searcher.ixreader, fieldname, text, exact=True)
+
+
+def _deleting_leaves(reader):
+    """(leaf reader, its `Segment`) of each segment of `reader` with deletions."""
+    for leaf, _ in reader.leaf_readers():
+        if leaf.segment() is not None and leaf.has_deletions():
+            yield leaf, segment(leaf)
+
+
+def live_frequency(reader, fieldname: str, text: str | bytes, exact: bool = False) -> int:
+    """How many documents not deleted have `text` in a field.
+
+    A segment's term information counts its deleted documents until the
+    segment is merged, and an update leaves a large segment's deletions
+    marked (rewriting it would cost minutes). There, a word's postings are
+    read to leave them out; unless `exact`, only for a word with no more
+    documents than the segment has deleted (one with more certainly has a
+    live one, and counts as the term information says): so a word only
+    deleted documents have counts 0, at little cost.
+    """
+    total = 0
+    for leaf, _ in reader.leaf_readers():
+        frequency = leaf.doc_frequency(fieldname, text)
+        if frequency and leaf.segment() is not None and leaf.has_deletions():
+            if exact or frequency <= leaf.segment().deleted_count():
+                data = segment(leaf)
+                found = term_postings(leaf, data, fieldname, text)
+                if found is not None:
+                    frequency -= int(np.count_nonzero(~data.live[found[0]]))
+        total += frequency
+    return total
+
+
 def prefix_words(reader, fieldname: str, prefix: str, limit: int) -> list[str] | None:
     """The words of a field starting with `prefix` in any segment of `reader`,
     sorted; None if there are more than `limit`. A segment's words file (see
     `positions`) answers with one sorted search; Whoosh's term table, one
-    lookup a word, where a segment has none."""
+    lookup a word, where a segment has none. In a segment with deleted
+    documents, a word only they had is left out (`live_frequency`)."""
     start = prefix.encode("utf-8")
     found: set[bytes] = set()
     for leaf, _ in reader.leaf_readers():
@@ -462,6 +541,8 @@ def prefix_words(reader, fieldname: str, prefix: str, limit: int) -> list[str] |
                     return None
         if words is None:
             words = itertools.islice(leaf.expand_prefix(fieldname, prefix), limit + 1)
+        if leaf.segment() is not None and leaf.has_deletions():
+            words = [w for w in words if live_frequency(leaf, fieldname, w)]
         found.update(words)
         if len(found) > limit:
             return None

@@ -56,7 +56,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN
 from whoosh.index import TOC
 from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
-from whoosh.writing import MERGE_SMALL, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from . import engine
 from .corpus import Corpus, write_atomic
@@ -143,23 +143,45 @@ def part_of(document: Document) -> str:
     return "restricted" if document.restricted else "public"
 
 
-def merge_deletions(writer, segments):
-    """Merge policy: rewrite every segment that has deleted documents.
+#: Segments an update merges: those of fewer documents than this. Whoosh's
+#: merge copies about 100 documents a second in pure Python, so a larger
+#: segment (a rebuild's) is never rewritten by an archivist's change; its
+#: deleted documents stay marked until the next rebuild (searches leave them
+#: out, and `engine.live_frequency` keeps their words out of prefixes and
+#: suggestions).
+MERGE_BELOW = 100
+#: Segments of one size class (fewer than 10, then fewer than 100 documents)
+#: that an update lets build up before merging them into one.
+MERGE_FACTOR = 10
 
-    Whoosh only marks deleted documents; their words stay in the segment's
-    term lists (prefix expansion, spelling suggestions) until it is merged.
-    Rewriting such segments at once purges a removed or newly restricted
-    document from the public index. Small segments are merged as usual.
-    """
-    keep = []
+
+def merge_small(writer, segments):
+    """Merge policy of updates: merge small segments of one size class (1–9
+    documents, then 10–99) once there are `MERGE_FACTOR` of them, so that a
+    merge copies at most about a hundred documents and segments stay few.
+    A small segment with a deleted document is rewritten at once, so the
+    words of a document just deleted or restricted leave the disk with it
+    (as they leave a large segment at the next rebuild)."""
+    classes: dict[int, list] = {}
     for segment in segments:
-        if segment.has_deletions():
-            reader = SegmentReader(writer.storage, writer.schema, segment)
-            writer.add_reader(reader)
-            reader.close()
-        else:
-            keep.append(segment)
-    return MERGE_SMALL(writer, keep)
+        count = segment.doc_count_all()
+        if count < MERGE_BELOW:
+            classes.setdefault(len(str(count)), []).append(segment)
+    merged = []
+    for size_class in sorted(classes):
+        if len(classes[size_class]) >= MERGE_FACTOR:
+            merged = classes[size_class]
+            break
+    merged += [
+        s
+        for s in segments
+        if s.doc_count_all() < MERGE_BELOW and s.has_deletions() and s not in merged
+    ]
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in merged]
 
 
 class Index:
@@ -311,13 +333,13 @@ class Index:
     def _open_searcher(self, include_restricted: bool) -> Searcher:
         public = self.open("public")
         if not include_restricted:
-            searcher = public.searcher()
+            searcher = engine.LiveSearcher(public.reader(), fromindex=public)
         else:
             leaves = []
             for part in PARTS:
                 reader = (public if part == "public" else self.open(part)).reader()
                 leaves.extend(leaf for leaf, _ in reader.leaf_readers())
-            searcher = Searcher(MultiReader(leaves))
+            searcher = engine.LiveSearcher(MultiReader(leaves))
         try:
             _pin_columns(searcher)
         except BaseException:
@@ -588,12 +610,12 @@ class Index:
             for writer in writers.values():
                 writer.cancel()
             raise
-        # A document leaving a part (deleted, or restricted) must leave no
-        # trace on disk either: that part's old files go at once.
+        # The files of a small segment that a document left (deleted, or
+        # restricted) go at once, not after the grace period.
         for part, writer in writers.items():
             kept = {d.path for d, _ in items if part == "restricted" or part_of(d) == part}
             writer.retire_grace = 0.0 if set(delete) - kept else RETIRED_GRACE
-            writer.commit(mergetype=merge_deletions)
+            writer.commit(mergetype=merge_small)
 
 
 def _pin_columns(searcher: Searcher) -> None:

@@ -371,7 +371,10 @@ class Compiler:
         """Organisations, people and products are recognised only when a document
         in this index is tagged with them or names them: a name known only from
         restricted files stays a word."""
-        frequency = self.reader.doc_frequency
+
+        def frequency(field: str, text: str) -> int:
+            return engine.live_frequency(self.reader, field, text)
+
         return [
             e
             for e in entities
@@ -941,8 +944,10 @@ class SearchService:
             exact = terms_of(word, EXACT)
             if len(exact) != 1 or len(exact[0]) < MIN_SUGGEST_LENGTH or exact[0].isdigit():
                 continue
-            if reader.doc_frequency(EXACT, exact[0]) or any(
-                reader.doc_frequency(f, t) for t in query_terms(word) for f in ("title", "body")
+            if engine.live_frequency(reader, EXACT, exact[0]) or any(
+                engine.live_frequency(reader, f, t)
+                for t in query_terms(word)
+                for f in ("title", "body")
             ):
                 continue
             best = _closest(reader, exact[0])
@@ -1092,7 +1097,7 @@ class SearchService:
         if (
             not count
             and facet in ("organisation", "person")
-            and not reader.doc_frequency(field, value)
+            and not engine.live_frequency(reader, field, value)
         ):
             return value
         return self.facet_label(facet, value, locale)
@@ -1179,7 +1184,10 @@ def _closest(reader, term: str) -> str | None:
         typo = len(term) >= 5 and (distance == 1 or (len(term) >= 8 and shared >= 4))
         if not (same_word or typo):
             continue
-        key = (not same_word, distance, -reader.doc_frequency(EXACT, candidate), candidate)
+        frequency = engine.live_frequency(reader, EXACT, candidate)
+        if not frequency:  # only in deleted documents
+            continue
+        key = (not same_word, distance, -frequency, candidate)
         if best_key is None or key < best_key:
             best, best_key = candidate, key
     return best
@@ -1205,7 +1213,7 @@ def _distinctive_terms_query(reader, document: Document) -> wq.Query | None:
     total = reader.doc_count() or 1
     weighted = []
     for term, count in counts.items():
-        frequency = reader.doc_frequency("body", term)
+        frequency = engine.live_frequency(reader, "body", term, exact=True)
         if frequency < 2:  # only in this document: cannot link it to another
             continue
         weighted.append((count * math.log(1 + total / frequency), term))
@@ -1223,7 +1231,7 @@ def _entity_weights(reader, document: Document) -> dict[tuple[str, str], float]:
         ("country", document.countries),
     ):
         for value in values:
-            frequency = reader.doc_frequency(fieldname, value) or 1
+            frequency = engine.live_frequency(reader, fieldname, value, exact=True) or 1
             idf = math.log(1 + total / frequency)
             weights[(fieldname, value)] = ENTITY_WEIGHTS[fieldname] * idf
     return weights
