@@ -10,7 +10,7 @@ from archive.corpus import Corpus
 from archive.history import History
 from archive.users import FREE_ATTEMPTS, LoginThrottle, Users
 
-from .conftest import PASSWORD, make_app
+from .conftest import PASSWORD, make_app, write_doc
 
 #: Endpoints anyone may open. Everything else must demand a signed-in archivist.
 PUBLIC_ENDPOINTS = {"static", "root", "archivists.login"}
@@ -308,3 +308,26 @@ def test_the_throttle_forgets_the_oldest_entries_past_its_limit(tmp_path, monkey
             throttle.failed(f"user{n}", "1.2.3.4")
     assert throttle.wait("user0", "1.2.3.4") == 0  # forgotten
     assert throttle.wait("user10", "1.2.3.4") > 0
+
+
+BY_HAND = """---
+id: by-hand-statement
+title: A statement copied in by hand
+type: statement
+language: en
+date: 2022-02-01
+countries: [TN]
+---
+Copied into the corpus without the index being told.
+"""
+
+
+def test_files_the_index_does_not_hold_as_they_are_can_still_be_edited(signed_in, indexed_home):
+    # One copied in by hand, one moved by hand: the index knows neither file.
+    write_doc(indexed_home, "statement/2022/by-hand.md", BY_HAND)
+    corpus = indexed_home / "corpus"
+    (corpus / "letter" / "2021" / "spyware-letter-en.md").rename(corpus / "moved-letter.md")
+    for doc_id, text in (("by-hand-statement", "Copied into"), ("spyware-letter-en", "spyware")):
+        page = signed_in.get(f"/en/archivists/documents/{doc_id}/edit")
+        assert page.status_code == 200 and text in page.get_data(as_text=True)
+    assert signed_in.get("/en/archivists/documents/no-such-id/edit").status_code == 404

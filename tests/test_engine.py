@@ -159,8 +159,10 @@ def test_any_of_many_words_finds_what_each_word_finds(generated, field):
                 assert found.tolist() == expected, group
                 # Read from the posting blocks, as Whoosh's own matcher does.
                 assert engine.any_term_ids(leaf, field, group).tolist() == expected
+                # A query's matcher, as Whoosh's own, leaves deleted documents out.
                 matcher = engine.AnyTerm(field, group).matcher(_Searcher(leaf))
-                assert list(matcher.all_ids()) == expected
+                live = [d for d in expected if not leaf.is_deleted(d)]
+                assert list(matcher.all_ids()) == live
 
 
 class _Searcher:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
+import os
 import time
 
 import pytest
@@ -11,6 +13,7 @@ from archive import engine
 from archive.analysis import EXACT
 from archive.corpus import Corpus
 from archive.errors import IndexUnavailable
+from archive.filetable import FileTable
 from archive.indexing import Index
 from archive.search import SearchService
 
@@ -298,3 +301,55 @@ def test_files_of_a_deleted_document_leave_the_disk_at_once(indexed_home):
     (indexed_home / "corpus" / "statement" / "2022" / "new-statement.md").unlink()
     update(indexed_home)
     assert b"quuxwitness" not in b"".join(p.read_bytes() for p in public.glob("*.trm"))
+
+
+RAISSOUNI = ("case", "2021", "raissouni-case-en.md")
+
+
+def _same_size_edit(path, old: str, new: str) -> None:
+    """Change a word for another of the same length, keeping the file's
+    modification time: size and mtime say nothing changed."""
+    assert len(old) == len(new)
+    before = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+
+
+def test_an_update_finds_an_edit_that_keeps_size_and_modification_time(indexed_home):
+    path = indexed_home.joinpath("corpus", *RAISSOUNI)
+    # Changed right after it was indexed (within the timestamp granularity),
+    # and again once the index had long trusted it.
+    _same_size_edit(path, "newspaper", "zqxwvutsr")
+    assert update(indexed_home).changed == ["raissouni-case-en"]
+    assert ids(indexed_home, "zqxwvutsr") == {"raissouni-case-en"}
+    table = FileTable(Index(indexed_home).generation())
+    rows = table.rows()
+    settled = dataclasses.replace(rows[os.path.join(*RAISSOUNI)], seen=time.time_ns() + 10**10)
+    table.write([settled])
+    _same_size_edit(path, "zqxwvutsr", "pqrstuvwx")
+    assert update(indexed_home).changed == ["raissouni-case-en"]
+    assert ids(indexed_home, "pqrstuvwx") == {"raissouni-case-en"}
+    assert update(indexed_home).unchanged == 5
+
+
+def test_an_index_without_a_file_table_or_with_an_old_one_is_brought_up_to_date(indexed_home):
+    index = Index(indexed_home)
+    table = FileTable(index.generation())
+    old = table.path.read_bytes()
+    # A writer that died between its commit and the table: the table is older.
+    write_doc(indexed_home, "statement/2022/new-statement.md", NEW)
+    assert update(indexed_home).added == ["new-statement"]
+    table.path.write_bytes(old)
+    indexed_home.joinpath("corpus", *RAISSOUNI).unlink()
+    report = update(indexed_home)
+    assert report.deleted == ["raissouni-case-en"]
+    assert ids(indexed_home, "zanzibarian") == {"new-statement"}
+    assert ids(indexed_home, "Raissouni") == {"raissouni-case-ar"}
+    # An index written before file tables: its stored documents say what it holds.
+    table.path.unlink()
+    indexed_home.joinpath("corpus", "statement", "2022", "new-statement.md").unlink()
+    assert update(indexed_home).deleted == ["new-statement"]
+    assert table.exists() and len(table.rows()) == 4
+    assert update(indexed_home).unchanged == 4
+    assert index.indexed().keys() == table.rows().keys()

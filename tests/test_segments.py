@@ -88,7 +88,7 @@ def generated_fields(tmp_path_factory):
     corpus = Corpus(home)
     fields = [
         document_to_fields(document, digest, corpus.registry.names)
-        for _, document, digest, _ in _scan(corpus)
+        for _, document, digest, _, _ in _scan(corpus)
         if document is not None and part_of(document) == "public"
     ]
     assert len(fields) > 150

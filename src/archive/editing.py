@@ -33,6 +33,7 @@ from .errors import ArchiveError, NotFound
 from .history import History
 from .i18n import N_
 from .indexing import Index
+from .registry import Registry
 
 log = logging.getLogger("archive.editing")
 
@@ -46,8 +47,11 @@ class Saved:
 class Editor:
     """Changes made by one archivist (named in the audit log)."""
 
-    def __init__(self, home: Path, user: str, write_timeout: float = 10.0):
-        self.corpus = Corpus(Path(home))
+    def __init__(
+        self, home: Path, user: str, write_timeout: float = 10.0, registry: Registry | None = None
+    ):
+        """`registry`: a server's, loaded already (see `Corpus`)."""
+        self.corpus = Corpus(Path(home), registry)
         self.index = Index(Path(home), write_timeout=write_timeout)
         self.history = History(self.corpus)
         self.user = user
@@ -55,15 +59,16 @@ class Editor:
     # --- Reading ---------------------------------------------------------------
 
     def locate(self, doc_id: str) -> Path:
-        """The corpus file of a document (public or restricted)."""
-        if self.index.exists():
-            with self.index.open_searcher(include_restricted=True) as searcher:
-                stored = searcher.document(id=doc_id)
-            if stored is not None:
-                path = self.corpus.root / stored["meta"]["path"]
-                if path.exists():
-                    return path
-        for path in self.corpus.paths():  # the index may lag behind the corpus
+        """The corpus file of a document (public or restricted): where the
+        index's file table has it, else among the files the index does not
+        hold as they are (it may lag behind the corpus)."""
+        relative = self.index.file_of(doc_id)
+        if relative is not None:
+            path = self.corpus.root / relative
+            document, _ = self.corpus.parse(path)
+            if document is not None and document.id == doc_id:
+                return path
+        for path in self.index.unindexed(self.corpus):
             document, _ = self.corpus.parse(path)
             if document is not None and document.id == doc_id:
                 return path

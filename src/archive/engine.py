@@ -404,7 +404,10 @@ class AnyTerm(wq.Query):
         return ixreader.doc_count()
 
     def matcher(self, searcher, context=None):
-        ids = any_term_ids(searcher.reader(), self.fieldname, sorted(self.terms))
+        reader = searcher.reader()
+        ids = any_term_ids(reader, self.fieldname, sorted(self.terms))
+        if len(ids) and reader.has_deletions():  # as Whoosh's own matchers, none deleted
+            ids = ids[_live(reader, reader.doc_count_all())[ids]]
         if not len(ids):
             return NullMatcher()
         return ListMatcher(ids.tolist(), all_weights=self.boost)
@@ -749,10 +752,11 @@ class Evaluator:
             matcher.next()
         if not ids:
             return Matches.empty()
-        order = np.argsort(np.array(ids, dtype=np.int64), kind="stable")
-        return Matches(
-            np.array(ids, dtype=np.int64)[order], np.array(scores, dtype=np.float64)[order]
-        )
+        ids, scores = np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64)
+        order = np.argsort(ids, kind="stable")
+        ids, scores = ids[order], scores[order]
+        live = self.data.live[ids]  # a query of the archive's own may not know deletions
+        return Matches(ids[live], scores[live])
 
 
 class SameParagraph(wq.spans.SpanNear):

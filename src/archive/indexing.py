@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import errno
 import fcntl
 import gc
@@ -62,7 +63,9 @@ from . import engine
 from .corpus import Corpus, write_atomic
 from .document import Document
 from .errors import IndexUnavailable, Problem
+from .filetable import FileTable, Row, stat_now
 from .i18n import N_, gettext
+from .registry import fingerprint as registry_fingerprint
 from .schema import build_schema, document_to_fields
 from .segments import BulkSegmentWriter
 
@@ -297,6 +300,24 @@ class Index:
                 raise self._damaged(part, damage)
         return found
 
+    def file_of(self, doc_id: str) -> str | None:
+        """The corpus path (relative to corpus/) the index holds a document
+        id at, public or restricted; None if it holds none or has no file table."""
+        folder = self.generation()
+        row = FileTable(folder).find(doc_id) if folder is not None else None
+        return row.path if row is not None else None
+
+    def unindexed(self, corpus: Corpus) -> Iterator[Path]:
+        """The corpus files the index does not hold as they are now: new ones,
+        and ones changed since they were indexed (one stat a file; every file
+        when the index has no file table)."""
+        folder = self.generation()
+        known = (FileTable(folder).rows() if folder is not None else None) or {}
+        for path, relpath in corpus.files():
+            row = known.get(relpath)
+            if row is None or not _unchanged(path, row):
+                yield Path(path)
+
     def _damaged(self, part: str, reason: str) -> IndexUnavailable:
         return IndexUnavailable(
             N_(
@@ -426,11 +447,12 @@ class Index:
             if not self.exists() or self._outdated(corpus):
                 self._rebuild(corpus)
                 return
-            items = []
+            items, stats = [], {}
             for document in documents:
-                data = (corpus.root / document.path).read_bytes()
-                items.append((document, hash_bytes(data)))
-            self._write(self._require(), items, [d.path for d, _ in items], corpus)
+                path = corpus.root / document.path
+                stats[document.path] = stat_now(path)
+                items.append((document, hash_bytes(path.read_bytes())))
+            self._write(self._require(), items, [d.path for d, _ in items], corpus, stats)
 
     def remove(self, paths: Iterable[str]) -> None:
         """Drop the documents at these corpus paths (relative to corpus/) from the index."""
@@ -449,39 +471,62 @@ class Index:
 
     def _update(self, corpus: Corpus, folder: Path, write: bool = True) -> IndexReport:
         report = IndexReport()
-        indexed = self.indexed()
+        table = FileTable(folder)
+        known = table.rows()
+        filling = known is None  # an index written before its table: its stored fields say
+        if filling:
+            known = {p: Row(p, *found) for p, found in self.indexed().items()}
         to_add: list[tuple[Document, str]] = []
         to_delete: list[str] = []
-        seen_ids: dict[str, str] = {}
-        for path, document, digest, problems in _scan(corpus):
-            relpath = os.path.relpath(path, corpus.root)
-            previous = indexed.pop(relpath, None)
+        stats: dict[str, tuple[str, int]] = {}
+        settled: list[Row] = []  # unchanged files read again: their stat is trusted from now
+        seen_ids: dict[str, str] = {}  # id -> the first file with it
+        for name, relpath in corpus.files():
+            previous = known.pop(relpath, None)
+            if previous is not None and _unchanged(name, previous):
+                if previous.id in seen_ids:  # an earlier file took its id since
+                    report.problems.append(_duplicate(corpus, name, seen_ids[previous.id]))
+                    to_delete.append(relpath)
+                    report.deleted.append(previous.id)
+                else:
+                    seen_ids[previous.id] = name
+                    report.unchanged += 1
+                continue
+            path = Path(name)
+            _, document, digest, problems, stat = next(_scan(corpus, [path]))
             report.problems.extend(problems)
             if document is not None and document.id in seen_ids:
-                report.problems.append(
-                    Problem(
-                        corpus.display(path), "id", f"duplicate id, also in {seen_ids[document.id]}"
-                    )
-                )
+                report.problems.append(_duplicate(corpus, name, seen_ids[document.id]))
                 document = None
             if document is not None:
-                seen_ids[document.id] = corpus.display(path)
-            if previous and previous[1] == digest and document is not None:
+                seen_ids[document.id] = name
+            if previous and previous.hash == digest and document is not None:
                 report.unchanged += 1
+                settled.append(dataclasses.replace(previous, stat=stat[0], seen=stat[1]))
                 continue
             if previous:
                 to_delete.append(relpath)
             if document is None:
                 if previous:
-                    report.deleted.append(previous[0])
+                    report.deleted.append(previous.id)
                 continue
             to_add.append((document, digest))
+            stats[relpath] = stat
             (report.changed if previous else report.added).append(document.id)
-        for relpath, (doc_id, _, _) in indexed.items():
+        for relpath, row in known.items():
             to_delete.append(relpath)
-            report.deleted.append(doc_id)
-        if write and (to_add or to_delete):
-            self._write(folder, to_add, to_delete, corpus)
+            report.deleted.append(row.id)
+        if not write:
+            return report
+        if to_add or to_delete:
+            # A path added is deleted first, whatever the table said of it.
+            delete = list(dict.fromkeys([*to_delete, *(d.path for d, _ in to_add)]))
+            self._write(folder, to_add, delete, corpus, stats)
+        if filling:  # the whole table at once: a partial one would hide deletions
+            added = [_row(d, digest, stats) for d, digest in to_add]
+            table.write([*settled, *added], replace_all=True)
+        elif settled:
+            table.write(settled)
         return report
 
     def _rebuild(self, corpus: Corpus) -> IndexReport:
@@ -511,8 +556,8 @@ class Index:
             # The first file (in corpus order) of an id wins, as in an update.
             entries = sorted(e for _, found, _, _ in results for e in found)
             seen: dict[str, str] = {}
-            duplicates = []
-            for _, doc_id, relpath, where in entries:
+            duplicates, rows = [], []
+            for _, doc_id, relpath, where, row in entries:
                 if doc_id in seen:
                     duplicates.append(relpath)
                     report.problems.append(
@@ -521,6 +566,7 @@ class Index:
                     continue
                 seen[doc_id] = where
                 report.added.append(doc_id)
+                rows.append(row)
             for _, _, problems, _ in results:
                 report.problems.extend(problems)
             # The workers hashed their segments' files as they wrote them.
@@ -534,6 +580,7 @@ class Index:
                 writer._finish()
             if duplicates:
                 self._write(folder, [], duplicates)
+            FileTable(folder).write(rows, replace_all=True)
             write_atomic(folder / _REGISTRY, f"{corpus.registry.fingerprint}\n".encode("ascii"))
             write_atomic(folder / _FORMAT, f"{INDEX_FORMAT}\n".encode("ascii"))
         except BaseException:
@@ -576,7 +623,7 @@ class Index:
     def _registry_changed(self, corpus: Corpus) -> bool:
         """Whether the registry changed since the index found names in the text
         (the mentions of every document are then out of date)."""
-        return self._recorded(_REGISTRY) != corpus.registry.fingerprint
+        return self._recorded(_REGISTRY) != registry_fingerprint(corpus.root)
 
     def _format_changed(self) -> bool:
         return self._recorded(_FORMAT) != INDEX_FORMAT
@@ -593,7 +640,11 @@ class Index:
         items: list[tuple[Document, str]],
         delete: list[str],
         corpus: Corpus | None = None,
+        stats: dict[str, tuple[str, int]] | None = None,
     ) -> None:
+        """Delete the documents at the `delete` paths and add `items` (document,
+        content hash) in one commit per part; then the file table follows
+        (`stats`: each added file's stat, taken before it was read)."""
         names = corpus.registry.names if items else None
         writers = {}
         try:
@@ -616,6 +667,9 @@ class Index:
             kept = {d.path for d, _ in items if part == "restricted" or part_of(d) == part}
             writer.retire_grace = 0.0 if set(delete) - kept else RETIRED_GRACE
             writer.commit(mergetype=merge_small)
+        table = FileTable(folder)
+        if table.exists():
+            table.write([_row(d, digest, stats or {}) for d, digest in items], remove=delete)
 
 
 def _pin_columns(searcher: Searcher) -> None:
@@ -735,8 +789,8 @@ def _clean_retired(storage, indexname: str, generation: int, segments, grace: fl
 def _build_segments(folder: Path, home: Path, paths: list[Path]):
     """Index `paths` into new segments of each part (run in a worker process).
 
-    Returns ({part: [segments]}, [(path, id, relative path, display path)],
-    problems, {file name: checksum}); the parent adds the segments to the
+    Returns ({part: [segments]}, [(path, id, relative path, display path,
+    file table row)], problems, {file name: checksum}); the parent adds the segments to the
     index in one commit. Each segment's search arrays are saved here, and its
     files hashed, in parallel with the other workers.
     """
@@ -756,11 +810,12 @@ def _build_segments(folder: Path, home: Path, paths: list[Path]):
             checksums[name] = file_checksum(where / name)
 
     try:
-        for path, document, digest, found in _scan(corpus, paths):
+        for path, document, digest, found, stat in _scan(corpus, paths):
             problems.extend(found)
             if document is None:
                 continue
-            entries.append((str(path), document.id, document.path, corpus.display(path)))
+            row = _row(document, digest, {document.path: stat})
+            entries.append((str(path), document.id, document.path, corpus.display(path), row))
             if document.id in seen:  # reported by the parent; the first file wins
                 continue
             seen.add(document.id)
@@ -889,10 +944,31 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _unchanged(path: str | Path, row: Row) -> bool:
+    """Whether a corpus file is surely still as the table row says (one stat)."""
+    try:
+        return row.unchanged(os.stat(path))
+    except OSError:
+        return False
+
+
+def _row(document: Document, digest: str, stats: dict[str, tuple[str, int]]) -> Row:
+    stat, seen = stats.get(document.path or "", ("", 0))
+    return Row(document.path or "", document.id, digest, part_of(document), stat, seen)
+
+
+def _duplicate(corpus: Corpus, path: str, first: str) -> Problem:
+    """A file whose id the file at `first` has already."""
+    return Problem(corpus.display(path), "id", f"duplicate id, also in {corpus.display(first)}")
+
+
 def _scan(corpus: Corpus, paths: Iterable[Path] | None = None):
-    """(path, document or None, content hash, problems) for every corpus file."""
+    """(path, document or None, content hash, problems, (stat, when)) for
+    every corpus file; the file's stat is taken just before it is read
+    (`filetable.stat_now`)."""
     for path in corpus.paths() if paths is None else paths:
         try:
+            stat = stat_now(path)
             data = path.read_bytes()
         except OSError as exc:
             yield (
@@ -900,7 +976,8 @@ def _scan(corpus: Corpus, paths: Iterable[Path] | None = None):
                 None,
                 "",
                 [Problem(corpus.display(path), "file", exc.strerror or "unreadable")],
+                ("", 0),
             )
             continue
         document, problems = corpus.parse(path, data)
-        yield path, document, hash_bytes(data), problems
+        yield path, document, hash_bytes(data), problems, stat

@@ -84,6 +84,17 @@ def country_names() -> dict[str, dict[str, str]]:
     return {code: {lang: by_language[lang][code] for lang in LANGUAGES} for code in sorted(codes)}
 
 
+def fingerprint(corpus_dir: Path) -> str:
+    """A hash of the registry's files as they are (read, not parsed: an
+    update compares it with the index's without loading the registry)."""
+    digest = hashlib.sha256()
+    for name in REGISTRY_FILES:
+        path = Path(corpus_dir) / REGISTRY_DIR / name
+        digest.update(name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()
+
+
 class Registry:
     """Entities by kind and id, loaded from a corpus folder."""
 
@@ -117,6 +128,7 @@ class Registry:
 
     @classmethod
     def load(cls, corpus_dir: Path) -> Registry:
+        """The registry of a corpus folder (its problems in `problems`)."""
         problems: list[Problem] = []
         folder = Path(corpus_dir) / REGISTRY_DIR
         home = Path(corpus_dir).parent
@@ -129,12 +141,7 @@ class Registry:
         )
         aliases = _load_country_aliases(folder / "countries.yaml", home, problems)
         registry = cls(organisations, people, aliases, problems, products)
-        digest = hashlib.sha256()
-        for name in REGISTRY_FILES:
-            path = folder / name
-            digest.update(name.encode() + b"\0")
-            digest.update(path.read_bytes() if path.is_file() else b"")
-        registry.fingerprint = digest.hexdigest()
+        registry.fingerprint = fingerprint(corpus_dir)
         return registry
 
     def by_kind(self, kind: str) -> Mapping[str, Entity]:

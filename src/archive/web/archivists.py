@@ -164,7 +164,12 @@ def fill_form(form: DocumentForm, document: Document) -> None:
 
 
 def editor() -> Editor:
-    return Editor(service().home, current_archivist().name, current_app.config["WRITE_TIMEOUT"])
+    """An editor for this request, with the server's registry (its names are
+    built once, not on every change)."""
+    found = service()
+    return Editor(
+        found.home, current_archivist().name, current_app.config["WRITE_TIMEOUT"], found.registry
+    )
 
 
 def limits() -> Limits:
