@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.corpus import Corpus, parse_document, render_document, write_atomic
+from archive.corpus import REGISTRY_CACHE, Corpus, parse_document, render_document, write_atomic
 from archive.document import Document, Event
 
 from .conftest import write_doc
@@ -198,3 +198,15 @@ def test_new_documents_go_to_type_year_id(sample_home):
     document = corpus.write(Document("new-doc", "New", "letter", "fr", "2019-05-02", "Texte."))
     assert document.path == "letter/2019/new-doc.md"
     assert corpus.read(corpus.root / document.path) == document
+
+
+def test_the_registry_kept_under_index_is_used_only_while_it_is_current(sample_home):
+    assert Corpus(sample_home).registry.people  # loaded, and kept for the next process
+    cache = sample_home / REGISTRY_CACHE
+    assert cache.is_file()
+    people = sample_home / "corpus" / "registry" / "people.yaml"
+    with open(people, "a", encoding="utf-8") as handle:
+        handle.write("- id: new-person\n  name: {en: New Person, ar: شخص جديد, fr: Nouvelle}\n")
+    assert "new-person" in Corpus(sample_home).registry.people
+    cache.write_bytes(b"not a pickle")
+    assert "new-person" in Corpus(sample_home).registry.people
