@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from archive import engine
+from archive import engine, filetable
 from archive.analysis import EXACT
 from archive.corpus import Corpus
 from archive.errors import IndexUnavailable
@@ -353,3 +353,19 @@ def test_an_index_without_a_file_table_or_with_an_old_one_is_brought_up_to_date(
     assert table.exists() and len(table.rows()) == 4
     assert update(indexed_home).unchanged == 4
     assert index.indexed().keys() == table.rows().keys()
+
+
+def test_the_doctors_comparison_reads_every_file_whatever_the_table_says(indexed_home):
+    path = indexed_home.joinpath("corpus", *RAISSOUNI)
+    path.write_text(path.read_text(encoding="utf-8") + "\nQuokkaesque.\n", encoding="utf-8")
+    # A table that wrongly trusts the file as it is now (its hash is the old one).
+    table = FileTable(Index(indexed_home).generation())
+    row = table.rows()[os.path.join(*RAISSOUNI)]
+    stat = filetable.signature(path.stat())
+    table.write([dataclasses.replace(row, stat=stat, seen=time.time_ns() + 10**10)])
+    assert update(indexed_home).unchanged == 5
+    index = Index(indexed_home)
+    assert index.compare(Corpus(indexed_home)).changed == ["raissouni-case-en"]
+    assert index.update(Corpus(indexed_home), thorough=True).changed == ["raissouni-case-en"]
+    assert ids(indexed_home, "quokkaesque") == {"raissouni-case-en"}
+    assert table.rows()[os.path.join(*RAISSOUNI)].hash != row.hash

@@ -212,7 +212,7 @@ def doctor(obj: Context, repair: bool) -> None:
     if not repair:
         _ask_for_repair(obj)
     if differences:
-        fixed = index.update(corpus)
+        fixed = index.update(corpus, thorough=True)
         click.echo(obj._("Repaired: {summary}", summary=fixed.summary(obj.locale)))
 
 

@@ -429,12 +429,16 @@ class Index:
 
     # --- Writing -------------------------------------------------------------
 
-    def update(self, corpus: Corpus) -> IndexReport:
-        """Bring the index up to date with the corpus (builds it if missing)."""
+    def update(self, corpus: Corpus, thorough: bool = False) -> IndexReport:
+        """Bring the index up to date with the corpus (builds it if missing).
+
+        Files whose stat has not changed since they were indexed are not read
+        (see `filetable`); `thorough` reads every file and compares it with
+        what the index itself stores, and writes the file table anew."""
         with self.write_lock():
             if not self.exists() or self._outdated(corpus):
                 return self._rebuild(corpus)
-            return self._update(corpus, self._require())
+            return self._update(corpus, self._require(), thorough=thorough)
 
     def rebuild(self, corpus: Corpus) -> IndexReport:
         """Build a fresh generation from the corpus alone and switch to it."""
@@ -464,16 +468,20 @@ class Index:
         """What `update` would do, without doing it: the differences between
         the corpus and the index (added = missing from the index, changed =
         stale, deleted = in the index but no longer in the corpus)."""
-        report = self._update(corpus, self._require(), write=False)
+        report = self._update(corpus, self._require(), write=False, thorough=True)
         report.registry_changed = self._registry_changed(corpus)
         report.format_changed = self._format_changed()
         return report
 
-    def _update(self, corpus: Corpus, folder: Path, write: bool = True) -> IndexReport:
+    def _update(
+        self, corpus: Corpus, folder: Path, write: bool = True, thorough: bool = False
+    ) -> IndexReport:
         report = IndexReport()
         table = FileTable(folder)
-        known = table.rows()
-        filling = known is None  # an index written before its table: its stored fields say
+        known = None if thorough else table.rows()
+        # Without a table (an index written before them), or to be thorough,
+        # what the index stores says what it holds, and every file is read.
+        filling = known is None
         if filling:
             known = {p: Row(p, *found) for p, found in self.indexed().items()}
         to_add: list[tuple[Document, str]] = []
