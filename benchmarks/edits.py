@@ -21,7 +21,6 @@ date at the end. Prints p50, p95 and the maximum of each, in seconds.
 
 from __future__ import annotations
 
-import argparse
 import random
 import shutil
 import subprocess
@@ -36,7 +35,7 @@ from archive.editing import Editor
 from archive.indexing import Index
 from archive.search import SearchService
 
-from .run import percentiles
+from .run import home_count_seed, percentiles
 
 WAIT = 30.0  # seconds before a change that never shows is reported as such
 
@@ -123,11 +122,7 @@ def run(home: Path, count: int, seed: int) -> dict[str, list[float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, required=True)
-    parser.add_argument("--count", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=3)
-    args = parser.parse_args()
+    args = home_count_seed(__doc__, 20, 3)
     timings = run(args.home, args.count, args.seed)
     print(f"\n{args.count} documents of {args.home}; seconds p50 / p95 / max")
     for name, values in timings.items():

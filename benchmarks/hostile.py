@@ -9,13 +9,14 @@ and how many took more than a second.
 
 from __future__ import annotations
 
-import argparse
 import random
 import string
 import time
 from pathlib import Path
 
 from archive.search import SearchService
+
+from .run import home_count_seed
 
 WORST = [
     "*",
@@ -112,11 +113,7 @@ def run(home: Path, count: int, seed: int = 1) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, required=True)
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = home_count_seed(__doc__, 10_000, 1)
     result = run(args.home, args.count, args.seed)
     print(
         f"{result['queries']} queries, {len(result['errors'])} errors, "

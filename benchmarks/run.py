@@ -197,6 +197,16 @@ def percentiles(times: list[float]) -> tuple[float, float, float]:
     return at(0.50), at(0.95), at(0.99)
 
 
+def home_count_seed(doc: str, count: int, seed: int) -> argparse.Namespace:
+    """The arguments of a benchmark run on an existing archive: --home, and
+    how many rounds (--count) drawn with which --seed."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=count)
+    parser.add_argument("--seed", type=int, default=seed)
+    return parser.parse_args()
+
+
 def time_archive(home: Path, queries: dict[str, list[str]]) -> dict[tuple[str, str], tuple]:
     results = {}
     with SearchService(home) as service:

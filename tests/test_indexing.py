@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from archive import engine, filetable
+from archive import engine, filetable, indexing
 from archive.analysis import EXACT
 from archive.corpus import Corpus
 from archive.errors import IndexUnavailable
@@ -369,3 +369,23 @@ def test_the_doctors_comparison_reads_every_file_whatever_the_table_says(indexed
     assert index.update(Corpus(indexed_home), thorough=True).changed == ["raissouni-case-en"]
     assert ids(indexed_home, "quokkaesque") == {"raissouni-case-en"}
     assert table.rows()[os.path.join(*RAISSOUNI)].hash != row.hash
+
+
+def _segment_ids(home) -> set[str]:
+    with Index(home).open("public").reader() as reader:
+        return {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+
+
+def test_a_change_leaves_a_large_segment_as_it_is(indexed_home, monkeypatch):
+    # Rewriting a rebuild's segment costs minutes on a large archive: an
+    # edit and a deletion only mark its documents deleted.
+    monkeypatch.setattr(indexing, "MERGE_BELOW", 5)  # the rebuild's 5-document segment is large
+    large = _segment_ids(indexed_home)
+    path = indexed_home.joinpath("corpus", *RAISSOUNI)
+    path.write_text(path.read_text(encoding="utf-8") + "\nQuokkaesque.\n", encoding="utf-8")
+    update(indexed_home)
+    indexed_home.joinpath("corpus", "letter", "2021", "spyware-letter-en.md").unlink()
+    update(indexed_home)
+    assert large < _segment_ids(indexed_home)
+    assert ids(indexed_home, "quokkaesque") == {"raissouni-case-en"}
+    assert "spyware-letter-en" not in ids(indexed_home, "spyware")

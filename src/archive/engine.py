@@ -473,10 +473,13 @@ class LiveSearcher(Searcher):
         average = super().avg_field_length(fieldname, default)
         if average is default or self.parent is not None or not self.ixreader.has_deletions():
             return average
-        total = self.field_length(fieldname)
-        for leaf, data in _deleting_leaves(self.ixreader):
-            total -= float(field_lengths(data, leaf, fieldname)[~data.live].sum())
-        return max(total, 0.0) / (self.doc_count() or 1)
+        cache = self.__dict__.setdefault("_live_averages", {})
+        if fieldname not in cache:
+            total = self.field_length(fieldname)
+            for leaf, data in _deleting_leaves(self.ixreader):
+                total -= float(field_lengths(data, leaf, fieldname)[~data.live].sum())
+            cache[fieldname] = max(total, 0.0) / (self.doc_count() or 1)
+        return cache[fieldname]
 
 
 class _LiveCounts:
