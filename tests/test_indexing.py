@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 import os
 import time
@@ -13,7 +12,7 @@ from archive import engine, filetable, indexing
 from archive.analysis import EXACT
 from archive.corpus import Corpus
 from archive.errors import IndexUnavailable
-from archive.filetable import FileTable
+from archive.filetable import FileTable, Row
 from archive.indexing import Index
 from archive.search import SearchService
 
@@ -324,9 +323,8 @@ def test_an_update_finds_an_edit_that_keeps_size_and_modification_time(indexed_h
     assert update(indexed_home).changed == ["raissouni-case-en"]
     assert ids(indexed_home, "zqxwvutsr") == {"raissouni-case-en"}
     table = FileTable(Index(indexed_home).generation())
-    rows = table.rows()
-    settled = dataclasses.replace(rows[os.path.join(*RAISSOUNI)], seen=time.time_ns() + 10**10)
-    table.write([settled])
+    row = Row._make(table.rows()[os.path.join(*RAISSOUNI)])
+    table.write([row._replace(stat=filetable.signature(path.stat()))])  # trusted as it is
     _same_size_edit(path, "zqxwvutsr", "pqrstuvwx")
     assert update(indexed_home).changed == ["raissouni-case-en"]
     assert ids(indexed_home, "pqrstuvwx") == {"raissouni-case-en"}
@@ -360,15 +358,14 @@ def test_the_doctors_comparison_reads_every_file_whatever_the_table_says(indexed
     path.write_text(path.read_text(encoding="utf-8") + "\nQuokkaesque.\n", encoding="utf-8")
     # A table that wrongly trusts the file as it is now (its hash is the old one).
     table = FileTable(Index(indexed_home).generation())
-    row = table.rows()[os.path.join(*RAISSOUNI)]
-    stat = filetable.signature(path.stat())
-    table.write([dataclasses.replace(row, stat=stat, seen=time.time_ns() + 10**10)])
+    row = Row._make(table.rows()[os.path.join(*RAISSOUNI)])
+    table.write([row._replace(stat=filetable.signature(path.stat()))])
     assert update(indexed_home).unchanged == 5
     index = Index(indexed_home)
     assert index.compare(Corpus(indexed_home)).changed == ["raissouni-case-en"]
     assert index.update(Corpus(indexed_home), thorough=True).changed == ["raissouni-case-en"]
     assert ids(indexed_home, "quokkaesque") == {"raissouni-case-en"}
-    assert table.rows()[os.path.join(*RAISSOUNI)].hash != row.hash
+    assert Row._make(table.rows()[os.path.join(*RAISSOUNI)]).hash != row.hash
 
 
 def _segment_ids(home) -> set[str]:
@@ -389,3 +386,27 @@ def test_a_change_leaves_a_large_segment_as_it_is(indexed_home, monkeypatch):
     assert large < _segment_ids(indexed_home)
     assert ids(indexed_home, "quokkaesque") == {"raissouni-case-en"}
     assert "spyware-letter-en" not in ids(indexed_home, "spyware")
+
+
+def test_many_small_changes_are_merged_and_every_document_stays_found(indexed_home):
+    corpus = Corpus(indexed_home)
+    index = Index(indexed_home)
+    stale = indexed_home.joinpath("corpus", "statement", "2022", "new-3.md")
+    for number in range(indexing.MERGE_FACTOR + 2):
+        text = NEW.replace("new-statement", f"new-statement-{number}").replace(
+            "zanzibarian", f"zanzibarian{number}x"
+        )
+        path = write_doc(indexed_home, f"statement/2022/new-{number}.md", text)
+        index.add(corpus, [corpus.read(path)])
+        if number == 5:  # changed on disk, not yet indexed: no merge may take it as it is
+            stale.write_text(stale.read_text(encoding="utf-8") + "\nLater.\n", encoding="utf-8")
+    assert ids(indexed_home, "zanzibarian3x") == {"new-statement-3"}
+    assert ids(indexed_home, "later") == set()
+    assert update(indexed_home).changed == ["new-statement-3"]
+    # Thirteen changes, one segment each, merged ten at a time.
+    assert len(_segment_ids(indexed_home)) <= 4
+    with SearchService(indexed_home) as service:
+        for number in range(indexing.MERGE_FACTOR + 2):
+            assert ids(service, f"zanzibarian{number}x") == {f"new-statement-{number}"}
+        assert ids(service, "later") == {"new-statement-3"}
+        assert service.search("").total == 5 + indexing.MERGE_FACTOR + 2

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from .config import DEFAULTS, from_environment, home_from_env
 from .i18n import PROJECT_ROOT
 
+if TYPE_CHECKING:  # Flask is imported by the app alone: the command line starts without it
+    from flask import Flask
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then ARCHIVE_* environment variables, then `test_config`."""
+    from flask import Flask
+
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import click
 
-from . import analysis, evaluation, i18n, ingest
+from . import analysis, i18n
 from .config import DEFAULTS, home_from_env
 from .corpus import Corpus, render_document
 from .document import LANGUAGES, TYPES, Document
 from .editing import Editor
 from .errors import ArchiveError, IndexUnavailable
-from .extract import FORMATS, Limits
 from .i18n import LOCALES, N_, gettext, ngettext
 from .indexing import Index, die_with_parent
 from .search import SORTS, Filters, SearchService
@@ -404,6 +403,9 @@ def _metadata_options(command):
 @click.pass_obj
 def add(obj: Context, files: tuple[Path, ...], doc_id: str | None, yes: bool, **options) -> None:
     """Add files (.pdf .docx .html .md .txt): propose a description, then save it."""
+    from . import ingest
+    from .extract import Limits
+
     if doc_id and len(files) > 1:
         raise ArchiveError(N_("--id: give it with one file only"))
     editor = Editor(obj.home, _user_name(options), DEFAULTS["WRITE_TIMEOUT"])
@@ -459,6 +461,9 @@ def import_command(
     duplicates and unreadable files are skipped. One report line per row;
     the exit status is 1 if any row was skipped.
     """
+    from . import ingest
+    from .extract import Limits
+
     editor = Editor(obj.home, user_name or _user_name({}), DEFAULTS["WRITE_TIMEOUT"])
     rows = _import_rows(folder, csv_path)
     added = skipped = 0
@@ -501,6 +506,8 @@ def import_command(
 
 def _import_rows(folder: Path, csv_path: Path | None) -> list[tuple[Path, dict, str]]:
     """(file, metadata overrides, label for the report) for each row to import."""
+    from .extract import FORMATS
+
     root = folder.resolve()
     if csv_path is None:
         files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS)
@@ -629,6 +636,8 @@ def similar(obj: Context, doc_id: str, limit: int, as_json: bool, include_restri
 @click.pass_obj
 def eval_command(obj: Context, paths: tuple[Path, ...], compare: str | None, verbose: bool) -> None:
     """Measure relevance: top hit, P@5, recall@10, MRR and nDCG@10 over judged queries."""
+    from . import evaluation
+
     files = list(paths) or evaluation.judgement_files(obj.home / "eval")
     if not files:
         raise ArchiveError(N_("{path}: no files of judged queries"), path=str(obj.home / "eval"))
@@ -665,6 +674,8 @@ def eval_command(obj: Context, paths: tuple[Path, ...], compare: str | None, ver
 
 
 def _evaluate_all(home: Path, judged: dict) -> dict:
+    from . import evaluation
+
     with SearchService(home) as service:
         return {path: evaluation.evaluate(service, items) for path, items in judged.items()}
 

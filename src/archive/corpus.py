@@ -130,9 +130,10 @@ class Corpus:
                 if not d.startswith(".") and not (at_root and d in (REGISTRY_DIR, ORIGINALS_DIR))
             )
             folder = "" if at_root else os.path.relpath(dirpath, root) + os.sep
+            prefix = dirpath + os.sep
             for name in sorted(filenames):
                 if name.endswith(".md") and not name.startswith("."):
-                    yield os.path.join(dirpath, name), folder + name
+                    yield prefix + name, folder + name
 
     def leftovers(self, older_than: float = LEFTOVER_AGE) -> list[Path]:
         """Temporary files of writes that were interrupted (`write_atomic`'s

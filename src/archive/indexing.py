@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import dataclasses
 import errno
 import fcntl
 import gc
@@ -63,7 +62,7 @@ from . import engine
 from .corpus import Corpus, write_atomic
 from .document import Document
 from .errors import IndexUnavailable, Problem
-from .filetable import FileTable, Row, stat_now
+from .filetable import STAT, FileTable, Row, stat_now, unchanged
 from .i18n import N_, gettext
 from .registry import fingerprint as registry_fingerprint
 from .schema import build_schema, document_to_fields
@@ -146,45 +145,53 @@ def part_of(document: Document) -> str:
     return "restricted" if document.restricted else "public"
 
 
-#: Segments an update merges: those of fewer documents than this. Whoosh's
-#: merge copies about 100 documents a second in pure Python, so a larger
-#: segment (a rebuild's) is never rewritten by an archivist's change; its
-#: deleted documents stay marked until the next rebuild (searches leave them
-#: out, and `engine.live_frequency` keeps their words out of prefixes and
-#: suggestions).
-MERGE_BELOW = 100
-#: Segments of one size class (fewer than 10, then fewer than 100 documents)
-#: that an update lets build up before merging them into one.
+#: Segments an update may merge: those of fewer documents than this. A
+#: larger segment (a rebuild's) is never rewritten by an archivist's change;
+#: its deleted documents stay marked until the next rebuild (searches leave
+#: them out, and `engine.live_frequency` keeps their words out of prefixes
+#: and suggestions).
+MERGE_BELOW = 1000
+#: Segments of one size class (1–9 documents, 10–99, 100–999) that an update
+#: lets build up before merging the smallest of them into one.
 MERGE_FACTOR = 10
+#: The most documents one merge indexes again (about a second).
+MERGE_DOCUMENTS = 200
 
 
-def merge_small(writer, segments):
-    """Merge policy of updates: merge small segments of one size class (1–9
-    documents, then 10–99) once there are `MERGE_FACTOR` of them, so that a
-    merge copies at most about a hundred documents and segments stay few.
-    A small segment with a deleted document is rewritten at once, so the
-    words of a document just deleted or restricted leave the disk with it
-    (as they leave a large segment at the next rebuild)."""
+def segments_to_merge(segments) -> list:
+    """Which small segments an update merges: once a size class has
+    `MERGE_FACTOR` segments, its smallest, at most `MERGE_DOCUMENTS`
+    documents in all (so ten changes merge about ten documents, a hundred
+    about a hundred); and a segment of fewer than ten documents that a
+    document has just left (deleted, restricted), so that the document's
+    words leave the disk with it. In a larger segment a deletion stays
+    marked until the segment is merged or the index rebuilt."""
     classes: dict[int, list] = {}
     for segment in segments:
         count = segment.doc_count_all()
         if count < MERGE_BELOW:
             classes.setdefault(len(str(count)), []).append(segment)
-    merged = []
+    merged: list = []
     for size_class in sorted(classes):
-        if len(classes[size_class]) >= MERGE_FACTOR:
-            merged = classes[size_class]
+        found = sorted(classes[size_class], key=lambda s: s.doc_count_all())
+        if len(found) < MERGE_FACTOR:
+            continue
+        total = 0
+        for segment in found:
+            if total + segment.doc_count() > MERGE_DOCUMENTS:
+                break
+            merged.append(segment)
+            total += segment.doc_count()
+        if len(merged) >= 2:
             break
-    merged += [
-        s
-        for s in segments
-        if s.doc_count_all() < MERGE_BELOW and s.has_deletions() and s not in merged
-    ]
-    for segment in merged:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    return [segment for segment in segments if segment not in merged]
+        merged = []
+    return merged + [s for s in classes.get(1, []) if s.has_deletions() and s not in merged]
+
+
+def _without_empty(writer, segments):
+    """Whoosh merge policy of an update's commit: no merging (`Index._merge`
+    merges, faster), but a segment whose documents are all deleted goes."""
+    return [segment for segment in segments if segment.doc_count()]
 
 
 class Index:
@@ -483,23 +490,26 @@ class Index:
         # what the index stores says what it holds, and every file is read.
         filling = known is None
         if filling:
-            known = {p: Row(p, *found) for p, found in self.indexed().items()}
+            known = {p: (p, *found, "") for p, found in self.indexed().items()}
         to_add: list[tuple[Document, str]] = []
         to_delete: list[str] = []
-        stats: dict[str, tuple[str, int]] = {}
+        stats: dict[str, str] = {}
         settled: list[Row] = []  # unchanged files read again: their stat is trusted from now
         seen_ids: dict[str, str] = {}  # id -> the first file with it
         for name, relpath in corpus.files():
             previous = known.pop(relpath, None)
-            if previous is not None and _unchanged(name, previous):
-                if previous.id in seen_ids:  # an earlier file took its id since
-                    report.problems.append(_duplicate(corpus, name, seen_ids[previous.id]))
+            if previous is not None and previous[STAT] and _unchanged(name, previous):
+                doc_id = previous[1]
+                if doc_id in seen_ids:  # an earlier file took its id since
+                    report.problems.append(_duplicate(corpus, name, seen_ids[doc_id]))
                     to_delete.append(relpath)
-                    report.deleted.append(previous.id)
+                    report.deleted.append(doc_id)
                 else:
-                    seen_ids[previous.id] = name
+                    seen_ids[doc_id] = name
                     report.unchanged += 1
                 continue
+            if previous is not None:
+                previous = Row._make(previous)
             path = Path(name)
             _, document, digest, problems, stat = next(_scan(corpus, [path]))
             report.problems.extend(problems)
@@ -510,7 +520,8 @@ class Index:
                 seen_ids[document.id] = name
             if previous and previous.hash == digest and document is not None:
                 report.unchanged += 1
-                settled.append(dataclasses.replace(previous, stat=stat[0], seen=stat[1]))
+                if stat or filling:  # a file just changed is read again next time
+                    settled.append(previous._replace(stat=stat))
                 continue
             if previous:
                 to_delete.append(relpath)
@@ -523,7 +534,7 @@ class Index:
             (report.changed if previous else report.added).append(document.id)
         for relpath, row in known.items():
             to_delete.append(relpath)
-            report.deleted.append(row.id)
+            report.deleted.append(row[1])
         if not write:
             return report
         if to_add or to_delete:
@@ -648,7 +659,7 @@ class Index:
         items: list[tuple[Document, str]],
         delete: list[str],
         corpus: Corpus | None = None,
-        stats: dict[str, tuple[str, int]] | None = None,
+        stats: dict[str, str] | None = None,
     ) -> None:
         """Delete the documents at the `delete` paths and add `items` (document,
         content hash) in one commit per part; then the file table follows
@@ -669,15 +680,73 @@ class Index:
             for writer in writers.values():
                 writer.cancel()
             raise
-        # The files of a small segment that a document left (deleted, or
-        # restricted) go at once, not after the grace period.
+        # The files of a segment that a document left (deleted, or restricted)
+        # go at once when it is merged away, not after the grace period.
         for part, writer in writers.items():
             kept = {d.path for d, _ in items if part == "restricted" or part_of(d) == part}
             writer.retire_grace = 0.0 if set(delete) - kept else RETIRED_GRACE
-            writer.commit(mergetype=merge_small)
+            writer.commit(mergetype=_without_empty)
+            self._merge(folder, part, corpus, writer.retire_grace)
         table = FileTable(folder)
         if table.exists():
             table.write([_row(d, digest, stats or {}) for d, digest in items], remove=delete)
+
+    def _merge(self, folder: Path, part: str, corpus: Corpus | None, grace: float) -> None:
+        """Merge a part's small segments (`segments_to_merge`) into one, written
+        by the bulk writer from the documents' corpus files: Whoosh's own merge
+        copies a segment's postings a word at a time in pure Python (about
+        15 documents a second here), the bulk writer indexes 200 a second.
+
+        A file that is no longer what the index holds (its hash differs, or
+        it is gone) leaves the segments as they are: the next update indexes
+        the file, and a later change merges them."""
+        ix = whoosh_index.open_dir(str(folder / part))
+        segments = ix._segments()
+        chosen = segments_to_merge(segments)
+        if not chosen:
+            return
+        corpus = corpus or Corpus(self.root.parent)
+        documents = []
+        for segment in chosen:
+            with SegmentReader(ix.storage, ix.schema, segment) as reader:
+                for number in range(segment.doc_count_all()):
+                    if reader.is_deleted(number):
+                        continue
+                    stored = reader.stored_fields(number)
+                    path = corpus.root / stored["meta"]["path"]
+                    try:
+                        data = path.read_bytes()
+                    except OSError:
+                        return
+                    if hash_bytes(data) != stored["hash"]:
+                        return
+                    document, _ = corpus.parse(path, data)
+                    if document is None:
+                        return
+                    documents.append((document, stored["hash"]))
+        checksums: dict[str, list] = {}
+        merged = []
+        if documents:
+            names = corpus.registry.names
+            writer = BulkSegmentWriter(ix, _lk=False, compound=False)
+            try:
+                for document, digest in documents:
+                    writer.add_document(**document_to_fields(document, digest, names))
+                segment = writer._finalize_segment()
+            except BaseException:
+                writer.cancel()
+                raise
+            with SegmentReader(ix.storage, ix.schema, segment) as reader:
+                engine.save_arrays(reader)
+            for name in _segment_files(folder / part, [segment]):
+                checksums[name] = file_checksum(folder / part / name)
+            merged.append(segment)
+        toc = _Writer(ix, timeout=self.write_timeout, compound=False)
+        toc.checksums = checksums
+        toc.retire_grace = grace
+        toc._close_segment()
+        toc._commit_toc([s for s in segments if s not in chosen] + merged)
+        toc._finish()
 
 
 def _pin_columns(searcher: Searcher) -> None:
@@ -952,17 +1021,17 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _unchanged(path: str | Path, row: Row) -> bool:
+def _unchanged(path: str | Path, row: tuple) -> bool:
     """Whether a corpus file is surely still as the table row says (one stat)."""
     try:
-        return row.unchanged(os.stat(path))
+        return unchanged(row, os.stat(path))
     except OSError:
         return False
 
 
-def _row(document: Document, digest: str, stats: dict[str, tuple[str, int]]) -> Row:
-    stat, seen = stats.get(document.path or "", ("", 0))
-    return Row(document.path or "", document.id, digest, part_of(document), stat, seen)
+def _row(document: Document, digest: str, stats: dict[str, str]) -> Row:
+    path = document.path or ""
+    return Row(path, document.id, digest, part_of(document), stats.get(path, ""))
 
 
 def _duplicate(corpus: Corpus, path: str, first: str) -> Problem:
@@ -971,8 +1040,8 @@ def _duplicate(corpus: Corpus, path: str, first: str) -> Problem:
 
 
 def _scan(corpus: Corpus, paths: Iterable[Path] | None = None):
-    """(path, document or None, content hash, problems, (stat, when)) for
-    every corpus file; the file's stat is taken just before it is read
+    """(path, document or None, content hash, problems, stat) for every
+    corpus file; the file's stat is taken just before it is read
     (`filetable.stat_now`)."""
     for path in corpus.paths() if paths is None else paths:
         try:
@@ -984,7 +1053,7 @@ def _scan(corpus: Corpus, paths: Iterable[Path] | None = None):
                 None,
                 "",
                 [Problem(corpus.display(path), "file", exc.strerror or "unreadable")],
-                ("", 0),
+                "",
             )
             continue
         document, problems = corpus.parse(path, data)
