@@ -20,15 +20,13 @@ from pathlib import Path
 import click
 
 from . import analysis, i18n
-from .config import DEFAULTS, home_from_env
+from .config import DEFAULTS, SORTS, home_from_env
 from .corpus import Corpus, render_document
 from .document import LANGUAGES, TYPES, Document
 from .editing import Editor
 from .errors import ArchiveError, IndexUnavailable
 from .i18n import LOCALES, N_, gettext, ngettext
 from .indexing import Index, die_with_parent
-from .search import SORTS, Filters, SearchService
-from .users import Users
 
 _session = {"locale": "en"}
 
@@ -56,6 +54,26 @@ class Context:
         if not corpus.root.is_dir():
             raise ArchiveError(N_("no corpus folder at {path}"), path=str(corpus.root))
         return corpus
+
+
+def _service(home: Path):
+    """The search service (imported when a command needs it: `archive index`
+    starts faster without it)."""
+    from .search import SearchService
+
+    return SearchService(home)
+
+
+def _filters(**values):
+    from .search import Filters
+
+    return Filters(**values)
+
+
+def _users(home: Path):
+    from .users import Users
+
+    return Users(home)
 
 
 def _default_locale() -> str:
@@ -259,7 +277,7 @@ def check(obj: Context) -> None:
 @click.pass_obj
 def stats(obj: Context, include_restricted: bool) -> None:
     """Summarise the indexed corpus: documents by type, language, year and country."""
-    with SearchService(obj.home) as service:
+    with _service(obj.home) as service:
         result = service.search("", locale=obj.locale, include_restricted=include_restricted)
     click.echo(ngettext("{n} document", "{n} documents", result.total, obj.locale))
     for name in ("type", "language", "year", "country", "organisation"):
@@ -287,7 +305,7 @@ FACET_TITLES = {
 @click.pass_obj
 def show(obj: Context, doc_id: str, as_json: bool, include_restricted: bool) -> None:
     """Print a document."""
-    with SearchService(obj.home) as service:
+    with _service(obj.home) as service:
         document = service.document(doc_id, include_restricted)
     if as_json:
         click.echo(json.dumps(document.to_json(), ensure_ascii=False, indent=2))
@@ -330,10 +348,10 @@ def search(
     """Search the archive."""
     if locale:
         obj.locale = _session["locale"] = locale
-    with SearchService(obj.home) as service:
+    with _service(obj.home) as service:
         result = service.search(
             query,
-            Filters(**filters),
+            _filters(**filters),
             sort=sort,
             page=page,
             page_size=limit,
@@ -409,7 +427,7 @@ def add(obj: Context, files: tuple[Path, ...], doc_id: str | None, yes: bool, **
     if doc_id and len(files) > 1:
         raise ArchiveError(N_("--id: give it with one file only"))
     editor = Editor(obj.home, _user_name(options), DEFAULTS["WRITE_TIMEOUT"])
-    with SearchService(obj.home) as service:
+    with _service(obj.home) as service:
         for file in files:
             data = file.read_bytes()
             found = ingest.review(service, data, file.name, Limits.from_settings())
@@ -467,7 +485,7 @@ def import_command(
     editor = Editor(obj.home, user_name or _user_name({}), DEFAULTS["WRITE_TIMEOUT"])
     rows = _import_rows(folder, csv_path)
     added = skipped = 0
-    with SearchService(obj.home) as service:
+    with _service(obj.home) as service:
         for number, (path, overrides, label) in enumerate(rows, 1):
             try:
                 found = ingest.review(service, path.read_bytes(), path.name, Limits.from_settings())
@@ -609,7 +627,7 @@ def _show_review(obj: Context, found, document: Document, options: dict) -> None
 @click.pass_obj
 def similar(obj: Context, doc_id: str, limit: int, as_json: bool, include_restricted: bool) -> None:
     """Documents like DOC_ID: shared words, people, organisations and countries."""
-    with SearchService(obj.home) as service:
+    with _service(obj.home) as service:
         hits = service.similar(doc_id, limit, obj.locale, include_restricted)
     if as_json:
         click.echo(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
@@ -676,7 +694,7 @@ def eval_command(obj: Context, paths: tuple[Path, ...], compare: str | None, ver
 def _evaluate_all(home: Path, judged: dict) -> dict:
     from . import evaluation
 
-    with SearchService(home) as service:
+    with _service(home) as service:
         return {path: evaluation.evaluate(service, items) for path, items in judged.items()}
 
 
@@ -837,7 +855,7 @@ def user() -> None:
 @click.pass_obj
 def user_add(obj: Context, name: str, password: str) -> None:
     """Create an archivist account."""
-    Users(obj.home).add(name, password)
+    _users(obj.home).add(name, password)
     click.echo(obj._("Archivist {name} added.", name=name))
 
 
@@ -845,7 +863,7 @@ def user_add(obj: Context, name: str, password: str) -> None:
 @click.pass_obj
 def user_list(obj: Context) -> None:
     """List archivist accounts."""
-    for account in Users(obj.home).list():
+    for account in _users(obj.home).list():
         state = obj._("disabled") if account.disabled else obj._("enabled")
         click.echo(f"{account.name}\t{state}\t{account.created}")
 
@@ -855,7 +873,7 @@ def user_list(obj: Context) -> None:
 @click.pass_obj
 def user_disable(obj: Context, name: str) -> None:
     """Disable an account (it can no longer sign in; its history stays)."""
-    Users(obj.home).set_disabled(name, True)
+    _users(obj.home).set_disabled(name, True)
     click.echo(obj._("Archivist {name} disabled.", name=name))
 
 
@@ -864,7 +882,7 @@ def user_disable(obj: Context, name: str) -> None:
 @click.pass_obj
 def user_enable(obj: Context, name: str) -> None:
     """Enable a disabled account again."""
-    Users(obj.home).set_disabled(name, False)
+    _users(obj.home).set_disabled(name, False)
     click.echo(obj._("Archivist {name} enabled.", name=name))
 
 

@@ -11,6 +11,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+#: The orders a search can be sorted in (the search service's, and the choices
+#: the command line offers without importing it).
+SORTS = ("relevance", "date", "date-asc")
+
 
 @dataclass(frozen=True)
 class Setting:

@@ -24,6 +24,7 @@ import contextlib
 import os
 import sqlite3
 import time
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -61,11 +62,6 @@ class Row(NamedTuple):
 STAT = Row._fields.index("stat")
 
 
-def unchanged(row: tuple, stat: os.stat_result) -> bool:
-    """Whether a file with this stat is surely the one a row describes."""
-    return bool(row[STAT]) and row[STAT] == signature(stat)
-
-
 def stat_now(path: str | Path) -> str:
     """A file's `signature`, to be taken just before it is read; "" if it
     changed less than `SETTLED_NS` ago (its stat may not tell a change made
@@ -100,8 +96,8 @@ class FileTable:
             return None
         try:
             with self._connection() as db:
-                found = db.execute("SELECT path, id, hash, part, stat FROM files")
-                return {row[0]: row for row in found}
+                found = db.execute("SELECT path, id, hash, part, stat FROM files").fetchall()
+            return dict(zip(map(itemgetter(0), found), found, strict=True))
         except sqlite3.Error:
             return None
 

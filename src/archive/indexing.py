@@ -62,7 +62,7 @@ from . import engine
 from .corpus import Corpus, write_atomic
 from .document import Document
 from .errors import IndexUnavailable, Problem
-from .filetable import STAT, FileTable, Row, stat_now, unchanged
+from .filetable import STAT, FileTable, Row, signature, stat_now
 from .i18n import N_, gettext
 from .registry import fingerprint as registry_fingerprint
 from .schema import build_schema, document_to_fields
@@ -322,7 +322,7 @@ class Index:
         known = (FileTable(folder).rows() if folder is not None else None) or {}
         for path, relpath in corpus.files():
             row = known.get(relpath)
-            if row is None or not _unchanged(path, row):
+            if row is None or not row[STAT] or not _unchanged(path, row[STAT]):
                 yield Path(path)
 
     def _damaged(self, part: str, reason: str) -> IndexUnavailable:
@@ -498,7 +498,7 @@ class Index:
         seen_ids: dict[str, str] = {}  # id -> the first file with it
         for name, relpath in corpus.files():
             previous = known.pop(relpath, None)
-            if previous is not None and previous[STAT] and _unchanged(name, previous):
+            if previous is not None and previous[STAT] and _unchanged(name, previous[STAT]):
                 doc_id = previous[1]
                 if doc_id in seen_ids:  # an earlier file took its id since
                     report.problems.append(_duplicate(corpus, name, seen_ids[doc_id]))
@@ -1021,10 +1021,11 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _unchanged(path: str | Path, row: tuple) -> bool:
-    """Whether a corpus file is surely still as the table row says (one stat)."""
+def _unchanged(path: str | Path, stat: str) -> bool:
+    """Whether a corpus file is surely still the one a table row's stat
+    (`Row.stat`, not empty) describes: one stat of the file."""
     try:
-        return unchanged(row, os.stat(path))
+        return stat == signature(os.stat(path))
     except OSError:
         return False
 

@@ -38,7 +38,7 @@ from .analysis import (
     terms_of,
     word_matches,
 )
-from .config import DEFAULTS
+from .config import DEFAULTS, SORTS
 from .corpus import Corpus, parse_date
 from .document import LANGUAGES, TYPES, Document, date_key
 from .engine import AnyTerm, SameParagraph
@@ -62,7 +62,6 @@ from .registry import MAX_NAME_WORDS, Entity, Registry
 from .schema import MENTION_FIELD, SEARCH_FIELDS, searchable_parts, searchable_text
 from .snippets import MatchTerms, Paragraph, Snippet, analyse_paragraphs, make_snippet
 
-SORTS = ("relevance", "date", "date-asc")
 #: Registry kind -> indexed field of the documents tagged with it.
 ENTITY_FIELDS = {"country": "country", "organisation": "org", "person": "person"}
 #: Most values listed per facet (the most frequent; selected values are always listed).
