@@ -43,7 +43,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import PARAGRAPH_GAP
-from .positions import FilePostings, PositionsFile, PositionsWriter, file_name
+from .positions import FILES_FROM, FilePostings, PositionsFile, PositionsWriter, file_name
 from .schema import COLUMN_FIELDS, VarintPositions
 from .segments import read_postings
 
@@ -135,12 +135,6 @@ def _read_segment(reader, key) -> Segment:
     return Segment(key, size, live, dates, None, {}, pairs, values, deleted=deleted)
 
 
-#: Segments of fewer documents (an archivist's change) get no postings files:
-#: their blocks are read as fast, and writing the files was a third of the
-#: time a change takes to commit.
-POSTINGS_FILES_FROM = 10
-
-
 def save_arrays(reader) -> None:
     """Save the arrays of every segment of `reader` that has none on disk yet
     (called by the indexer after a commit, so that searches never pay for it)."""
@@ -151,7 +145,7 @@ def save_arrays(reader) -> None:
         if path and not path.exists():
             for name in leaf.indexed_field_names():
                 found = file_name(leaf.segment().segment_id(), name, leaf.schema[name])
-                if found is not None and leaf.doc_count_all() >= POSTINGS_FILES_FROM:
+                if found is not None and leaf.doc_count_all() >= FILES_FROM:
                     _save_postings(leaf, name, path.with_name(found))
             _save_arrays(path, _segment_arrays(leaf, leaf.doc_count_all()))
 

@@ -64,6 +64,7 @@ from .document import Document
 from .errors import IndexUnavailable, Problem
 from .filetable import STAT, FileTable, Row, signature, stat_now
 from .i18n import N_, gettext
+from .positions import FILES_FROM
 from .registry import fingerprint as registry_fingerprint
 from .schema import build_schema, document_to_fields
 from .segments import BulkSegmentWriter
@@ -728,7 +729,8 @@ class Index:
         merged = []
         if documents:
             names = corpus.registry.names
-            writer = BulkSegmentWriter(ix, _lk=False, compound=False)
+            files = len(documents) >= FILES_FROM
+            writer = BulkSegmentWriter(ix, postings_files=files, _lk=False, compound=False)
             try:
                 for document, digest in documents:
                     writer.add_document(**document_to_fields(document, digest, names))

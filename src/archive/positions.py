@@ -66,6 +66,11 @@ WEIGHTS_SUFFIX = ".weights"
 #: (`schema.AnalysedText(words_only=True)`): its words alone, no postings.
 WORDS_SUFFIX = ".words"
 MAGIC = b"ARCPOS05"
+#: The segments of archivists' changes and their merges get postings files
+#: from this many documents on: a smaller one's blocks are read about as
+#: fast, and its many words, each with a few postings, made the files cost a
+#: third of writing it. (A rebuild writes them for every segment.)
+FILES_FROM = 100
 #: A positions writer decodes its terms' positions this many postings at a time.
 BATCH = 1 << 16
 _HEADER = struct.Struct("<8sQQQQ")

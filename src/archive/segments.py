@@ -445,10 +445,12 @@ def read_postings(postfile, info: W3TermInfo, value_size: int | None, values: bo
 class BulkSegmentWriter(SegmentWriter):
     """A segment writer whose postings are sorted and written in bulk."""
 
-    def __init__(self, ix, run_postings: int | None = None, **kwargs):
+    def __init__(self, ix, run_postings: int | None = None, postings_files: bool = True, **kwargs):
         """`run_postings`: sort and set aside the postings held whenever there
-        are this many (None: sort them all when the segment is finalised)."""
+        are this many (None: sort them all when the segment is finalised);
+        `postings_files`: write the segment's postings files (`positions`)."""
         super().__init__(ix, **kwargs)
+        self.postings_files = postings_files
         if self.codec._inlinelimit > 1 or self.codec._blocklimit != BLOCK:
             raise ValueError("the bulk writer writes Whoosh's default W3 codec only")
         for name, field in self.schema.items():
@@ -562,7 +564,7 @@ class BulkSegmentWriter(SegmentWriter):
         add_term = writer._tindex.add
         arrays = None  # the segment's postings file of this field, if it has one
         file_name = positions.file_name(self.newsegment.segment_id(), name, field)
-        if file_name is not None:
+        if file_name is not None and self.postings_files:
             arrays = positions.PositionsWriter.for_field(
                 Path(self.storage.folder) / file_name, field
             )
