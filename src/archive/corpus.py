@@ -74,19 +74,25 @@ def load_cached(corpus_dir: Path, cache_path: Path) -> Registry:
     made from; it is derived (it lives under index/), written atomically,
     and left unwritten where that is not allowed."""
     key = (fingerprint(corpus_dir), _code_key())
-    try:
-        with open(cache_path, "rb") as handle:
-            found_key, registry = pickle.load(handle)  # nosec B301: the archive's own file
-        if found_key == key and isinstance(registry, Registry):
-            return registry
-    except Exception:  # missing, unreadable or from other code: loaded again
-        pass
+    registry = _read_pickled(cache_path, key)
+    if registry is not None:
+        return registry
     registry = Registry.load(corpus_dir)
     _ = registry.names
     if not registry.problems:  # a registry with problems is reported every time
         with contextlib.suppress(OSError):
             write_atomic(cache_path, pickle.dumps((key, registry), pickle.HIGHEST_PROTOCOL))
     return registry
+
+
+def _read_pickled(cache_path: Path, key: tuple) -> Registry | None:
+    """The registry kept in `cache_path` under `key`; None if there is none."""
+    try:
+        with open(cache_path, "rb") as handle:
+            found_key, registry = pickle.load(handle)  # nosec B301: the archive's own file
+    except Exception:  # missing, unreadable or pickled by other code: loaded again
+        return None
+    return registry if found_key == key and isinstance(registry, Registry) else None
 
 
 class Corpus:
