@@ -3,7 +3,6 @@ memory budget; shared PDF content is read once; huge HTML is refused before pars
 
 from __future__ import annotations
 
-import io
 import zlib
 
 import pytest
@@ -13,6 +12,8 @@ from archive import create_app, extract, ingest
 from archive.cli import cli
 from archive.extract import ExtractionError, Limits, extract_text
 from archive.users import Users
+
+from .test_uploads import upload
 
 PASSWORD = "correct horse battery"
 
@@ -82,14 +83,6 @@ def signed_in(indexed_home):
     yield make
     for app in apps:
         app.extensions["archive"].close()
-
-
-def upload(client, name: str, data: bytes):
-    return client.post(
-        "/en/archivists/upload",
-        data={"file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
-    )
 
 
 # --- Shared content and huge pages are cheap --------------------------------------------

@@ -407,7 +407,7 @@ class AnyTerm(wq.Query):
         reader = searcher.reader()
         ids = any_term_ids(reader, self.fieldname, sorted(self.terms))
         if len(ids) and reader.has_deletions():  # as Whoosh's own matchers, none deleted
-            ids = ids[_live(reader, reader.doc_count_all())[ids]]
+            ids = ids[segment(reader).live[ids]]
         if not len(ids):
             return NullMatcher()
         return ListMatcher(ids.tolist(), all_weights=self.boost)

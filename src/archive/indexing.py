@@ -715,16 +715,10 @@ class Index:
                         continue
                     stored = reader.stored_fields(number)
                     path = corpus.root / stored["meta"]["path"]
-                    try:
-                        data = path.read_bytes()
-                    except OSError:
+                    _, document, digest, _, _ = next(_scan(corpus, [path]))
+                    if document is None or digest != stored["hash"]:
                         return
-                    if hash_bytes(data) != stored["hash"]:
-                        return
-                    document, _ = corpus.parse(path, data)
-                    if document is None:
-                        return
-                    documents.append((document, stored["hash"]))
+                    documents.append((document, digest))
         checksums: dict[str, list] = {}
         merged = []
         if documents:
