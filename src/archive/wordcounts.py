@@ -2,8 +2,9 @@
 
 `data/arabic-words.bin` (made by `scripts/arabic_words.py` from wordfreq
 3.1.1, whose data is CC BY-SA 4.0) lists the written Arabic words down to
-Zipf 2.0, sorted, with their Zipf frequency. It is memory-mapped, so every
-process of a server shares its pages, and a word is found by binary search.
+Zipf 2.0, sorted, with their Zipf frequency and their CRC-32s in order. It is
+memory-mapped, so every process of a server shares its pages, and a word is
+found by its CRC-32.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import struct
 import threading
 from functools import lru_cache
 from importlib import resources
+from zlib import crc32
 
 import numpy as np
 
-MAGIC = b"ARZIPF1\0"
+MAGIC = b"ARZIPF2\0"
 _HEADER = struct.Struct("<8sII")
 _lock = threading.Lock()
 _table = None
@@ -29,23 +31,22 @@ class _Table:
         magic, count, self.steps = _HEADER.unpack_from(self.map, 0)
         if magic != MAGIC:
             raise ValueError("data/arabic-words.bin: not a table of word counts")
+
+        def array(dtype: str, size: int) -> np.ndarray:
+            nonlocal start
+            found = np.frombuffer(self.map, dtype=dtype, count=size, offset=start)
+            start += found.nbytes
+            return found
+
         start = _HEADER.size
-        self.offsets = np.frombuffer(self.map, dtype="<u4", count=count + 1, offset=start)
-        start += 4 * (count + 1)
-        self.values = np.frombuffer(self.map, dtype="u1", count=count, offset=start)
-        self.blob = start + count
+        self.offsets = array("<u4", count + 1)
+        # The words' CRC-32s in order, and the number of the word each is
+        # of: a word is found by one `searchsorted` and a comparison.
+        self.hashes = array("<u4", count)
+        self.order = array("<u4", count)
+        self.values = array("u1", count)
+        self.blob = start
         self.count = count
-        # Each word's first 8 bytes as one big-endian number, zero-padded:
-        # sorted as the words are, so a word is found by one `searchsorted`
-        # and a comparison or two, not twenty slices of the table.
-        # Built a byte at a time: no temporary array larger than the keys.
-        data = np.frombuffer(self.map, dtype="u1", offset=self.blob)
-        starts, ends = self.offsets[:-1].astype(np.int64), self.offsets[1:].astype(np.int64)
-        self.keys = np.zeros(count, dtype=np.uint64)
-        for byte in range(8):
-            where = starts + byte
-            found = np.where(where < ends, data[np.minimum(where, len(data) - 1)], 0)
-            self.keys = (self.keys << np.uint64(8)) | found.astype(np.uint64)
 
     def word(self, index: int) -> bytes:
         return self.map[
@@ -54,20 +55,14 @@ class _Table:
 
     def zipf(self, word: str) -> float:
         wanted = word.encode("utf-8")
-        key = np.uint64(int.from_bytes(wanted[:8].ljust(8, b"\0"), "big"))
-        low = int(np.searchsorted(self.keys, key, "left"))
-        high = int(np.searchsorted(self.keys, key, "right"))
-        # Words sharing their first 8 bytes (four Arabic letters) can number
-        # hundreds: bisect among them rather than read each.
-        while low < high:
-            middle = (low + high) // 2
-            found = self.word(middle)
-            if found == wanted:
-                return int(self.values[middle]) / self.steps
-            if found < wanted:
-                low = middle + 1
-            else:
-                high = middle
+        digest = crc32(wanted)
+        hashes = self.hashes
+        at = int(hashes.searchsorted(np.uint32(digest)))
+        while at < self.count and hashes[at] == digest:
+            index = int(self.order[at])
+            if self.word(index) == wanted:
+                return int(self.values[index]) / self.steps
+            at += 1
         return 0.0
 
 
