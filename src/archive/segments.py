@@ -33,6 +33,7 @@ import tempfile
 import zlib
 from array import array
 from bisect import bisect_right
+from hashlib import md5
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -318,9 +319,10 @@ def _compress(data: bytes) -> tuple[int, bytes]:
     return COMPRESSION, zlib.compress(data, COMPRESSION)
 
 
-def _write_postings(postfile, docs, weights, lengths, values):
+def _write_postings(write, offset, docs, weights, lengths, values):
     """Write one term's postings as Whoosh's W3 postings writer does, a block
-    of `BLOCK` at a time; returns the term's info.
+    of `BLOCK` at a time, with `write` at `offset` of the postings file;
+    returns the term's info and the offset after it.
 
     `docs`, `weights` and `lengths` are lists (field lengths as a reader sees
     them, 0 for none); `values(low, high)` gives a block's minified values.
@@ -328,8 +330,7 @@ def _write_postings(postfile, docs, weights, lengths, values):
     numpy's overhead per call would cost more than the work.
     """
     info = W3TermInfo()
-    offset = postfile.tell()
-    postfile.write(WHOOSH3_HEADER_MAGIC)
+    pieces = [WHOOSH3_HEADER_MAGIC]
     total, minlength, maxlength, maxweight = 0.0, None, 0, 0
     end = len(docs)
     for low in range(0, end, BLOCK):
@@ -363,9 +364,7 @@ def _write_postings(postfile, docs, weights, lengths, values):
             2,
         )
         size = len(header) + len(data)
-        postfile.write_int(-size if high == end else size)
-        postfile.write(header)
-        postfile.write(data)
+        pieces += (_BLOCK_LENGTH.pack(-size if high == end else size), header, data)
         # The term's statistics, as `W3TermInfo.add_block` adds them up.
         total += sum(block_weights)
         if minlength is None:
@@ -377,8 +376,45 @@ def _write_postings(postfile, docs, weights, lengths, values):
     info._weight, info._df = total, end
     info._minlength, info._maxlength, info._maxweight = minlength, maxlength, maxweight
     info._minid, info._maxid = docs[0], docs[-1]
-    info.set_extent(offset, postfile.tell() - offset)
-    return info
+    blob = b"".join(pieces)
+    write(blob)
+    info.set_extent(offset, len(blob))
+    return info, offset + len(blob)
+
+
+class _TermIndex:
+    """Adds terms to Whoosh's terms file as `OrderedHashWriter.add` does
+    (record, position in its index, hash in its bucket), keeping the file's
+    offset itself rather than asking the file at each term."""
+
+    def __init__(self, tindex):
+        if tindex.hashtype != 0:
+            raise ValueError("the terms file is expected to hash keys with MD5")
+        self.tindex = tindex
+        self.write = tindex.dbfile.raw_file().write
+        self.offset = tindex.dbfile.tell()
+        self.positions = tindex.index.append
+        self.buckets = tindex.buckets
+        self.last = tindex.lastkey
+
+    def add(self, key: bytes, value: bytes) -> None:
+        if key <= self.last:
+            raise ValueError(f"terms must be added in order: {self.last!r}..{key!r}")
+        position = self.offset
+        self.positions(position)
+        record = _RECORD_LENGTHS.pack(len(key), len(value)) + key + value
+        self.write(record)
+        self.offset += len(record)
+        digest = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
+        self.buckets[digest & 255].append((digest, position))
+        self.last = key
+
+    def close(self) -> None:
+        self.tindex.lastkey = self.last
+
+
+#: A terms file record starts with its key's and value's lengths.
+_RECORD_LENGTHS = struct.Struct("!ii")
 
 
 def read_postings(postfile, info: W3TermInfo, value_size: int | None, values: bool, within=None):
@@ -561,7 +597,9 @@ class BulkSegmentWriter(SegmentWriter):
         known = np.frombuffer(self._lengths.get(name, array("I")), dtype=np.uint32)
         lengths[: len(known)] = known
         fieldid = pack_ushort(writer._fieldid)
-        add_term = writer._tindex.add
+        terms = _TermIndex(writer._tindex)
+        postfile = writer._postfile
+        write, offset = postfile.raw_file().write, postfile.tell()
         arrays = None  # the segment's postings file of this field, if it has one
         file_name = positions.file_name(self.newsegment.segment_id(), name, field)
         if file_name is not None and self.postings_files:
@@ -573,16 +611,18 @@ class BulkSegmentWriter(SegmentWriter):
                 docs, weights, values = _taken(parts, value_size)
                 # Lists a term at a time: Python objects for a whole field would
                 # take several times the memory of its arrays.
-                info = _write_postings(
-                    writer._postfile,
+                info, offset = _write_postings(
+                    write,
+                    offset,
                     docs.tolist(),
                     weights.tolist(),
                     lengths[docs].tolist(),
                     _block_values(values, value_size),
                 )
-                add_term(fieldid + text, info.to_bytes())
+                terms.add(fieldid + text, info.to_bytes())
                 if arrays is not None:
                     arrays.add(info.extent()[0], docs, values, weights, text)
+            terms.close()
             if arrays is not None:
                 arrays.close()
         except BaseException:
