@@ -741,9 +741,27 @@ def name_word(raw: str, exact: tuple[str, ...], stemmed: tuple[str, ...]):
     return (exact[0], stemmed[0] if stemmed else "", raw)
 
 
-def _entry(raw: str, chain: str) -> tuple:
+def _entry(raw: str, chain: str, memo: Memo) -> tuple:
     """What indexing needs of one raw word in a document of `chain`: (exact
-    terms, stemmed terms, analysed forms, `name_word` or None)."""
+    terms, stemmed terms, analysed forms, `name_word` or None).
+
+    A word written with diacritics gives what it gives without them (and a
+    final tanween fath, which the stemmer reads): its spellings share one
+    entry in `memo`, computed once.
+    """
+    if not raw.isascii():
+        plain = strip_marks(raw)
+        if plain != raw and is_arabic(plain) and unicodedata.is_normalized("NFKC", raw):
+            key = plain + _TANWEEN_FATH if _TANWEEN_FATH in raw[-2:] else plain
+            found = memo.recent.get(key)
+            return memo.missing(key, _entry_of, key, chain) if found is None else found
+    return _entry_of(raw, chain)
+
+
+_TANWEEN_FATH = "\u064b"
+
+
+def _entry_of(raw: str, chain: str) -> tuple:
     exact, stemmed = _compute_pair(raw, chain)
     # The analysed forms are the English chain's (the ar chain stems Latin
     # words as English too); a stopword keeps its exact form.
@@ -757,8 +775,8 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
     """All index terms of a document in one pass over its words.
 
     `parts` are the title, then each paragraph. Returns (title stemmed term ->
-    frequency, body stemmed term -> frequency, exact term -> frequency,
-    analysed term -> positions), the terms `ArchiveAnalyzer` gives each field,
+    frequency, body stemmed term -> frequency, exact term -> 1, analysed term
+    -> positions), the terms `ArchiveAnalyzer` gives each field,
     but each word is tokenised once for all four fields. If `sequences` is a
     list, it receives, per part, the `name_word` of each word in order (for
     finding names in the text).
@@ -771,6 +789,7 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
     body: dict[str, int] = {}
     exact: dict[str, int] = {}
     analysed: dict[str, list[int]] = {}
+    recent = memo.recent
     pos = -1
     for number, part in enumerate(parts):
         words = WORD.findall(part)
@@ -778,9 +797,10 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
             pos = (pos // PARAGRAPH_GAP + 1) * PARAGRAPH_GAP - 1
         sequence = [] if sequences is not None else None
         for raw in words:  # positions word by word
-            entry = memo.recent.get(raw)
+            entry = recent.get(raw)
             if entry is None:
-                entry = memo.missing(raw, _entry, raw, chain)
+                entry = memo.missing(raw, _entry, raw, chain, memo)
+                recent = memo.recent  # a new generation may have begun
             if sequence is not None and entry[3]:
                 sequence.append(entry[3])
             for form in entry[2]:
@@ -792,9 +812,12 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
                     found.append(pos)
         stemmed = title if number == 0 else body
         for raw, count in Counter(words).items():  # frequencies once per distinct word
-            entry = memo.get(raw, _entry, raw, chain)
-            for term in entry[0]:
-                exact[term] = exact.get(term, 0) + count
+            entry = recent.get(raw)
+            if entry is None:
+                entry = memo.missing(raw, _entry, raw, chain, memo)
+                recent = memo.recent
+            for term in entry[0]:  # the field keeps no frequencies
+                exact[term] = 1
             for term in entry[1]:
                 stemmed[term] = stemmed.get(term, 0) + count
         if sequence is not None:
