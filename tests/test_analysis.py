@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
+from archive import analysis
 from archive.analysis import (
     ANALYSED,
     EXACT,
@@ -366,3 +369,28 @@ def test_a_full_word_cache_keeps_the_words_still_in_use():
     # within two generations of two words.
     assert computed == ["the", "a", "rare", "other"]
     assert len(memo) <= 4
+
+
+@pytest.mark.parametrize("language", ["ar", "en", "fr"])
+def test_indexing_gives_each_spelling_with_diacritics_what_the_field_analysers_give(language):
+    """Indexing shares one analysis among spellings that differ only in
+    diacritics; a final tanween fath still counts (شكرًا is شكر, شكرا is not)."""
+    title = "شكرا أيضا مُنَظَّمَةٌ"
+    body = "شكرًا شكرا أيضًا أيضا مُنَظَّمَةٌ منظمة والمُنظمات aّ"
+    analysis._pair_caches.clear()  # the unmarked spellings are met first
+    got_title, got_body, got_exact, got_analysed = analysis.analyse_document(
+        [title, body], language
+    )
+
+    def stems(text: str) -> Counter:
+        return Counter(t.text for t in ArchiveAnalyzer("stemmed")(LanguageText(text, language)))
+
+    assert got_title == stems(title)
+    assert got_body == stems(body)
+    assert set(got_exact) == set(exact(title) + exact(body))
+    tokens = ArchiveAnalyzer(ANALYSED)(f"{title}\n\n{body}", positions=True)
+    expected: dict[str, list[int]] = {}
+    for token in tokens:
+        expected.setdefault(token.text, []).append(token.pos)
+    assert got_analysed == expected
+    assert got_body["شكر"] == 1 and "شكرا" in got_body

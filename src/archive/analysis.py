@@ -362,7 +362,7 @@ def stem_arabic(word: str, written: str | None = None) -> str:
     """`_stem_arabic`, remembered by the word as written without diacritics."""
     if written is None:
         return _stem_arabic(word)
-    plain, tanween = strip_marks(written), "\u064b" in written[-2:]
+    plain, tanween = strip_marks(written), araby.FATHATAN in written[-2:]
     key = (plain, tanween)
     return _stems.get(key, _stem_arabic, word, plain, tanween)
 
@@ -752,13 +752,9 @@ def _entry(raw: str, chain: str, memo: Memo) -> tuple:
     if not raw.isascii():
         plain = strip_marks(raw)
         if plain != raw and is_arabic(plain) and unicodedata.is_normalized("NFKC", raw):
-            key = plain + _TANWEEN_FATH if _TANWEEN_FATH in raw[-2:] else plain
-            found = memo.recent.get(key)
-            return memo.missing(key, _entry_of, key, chain) if found is None else found
+            key = plain + araby.FATHATAN if araby.FATHATAN in raw[-2:] else plain
+            return memo.get(key, _entry_of, key, chain)
     return _entry_of(raw, chain)
-
-
-_TANWEEN_FATH = "\u064b"
 
 
 def _entry_of(raw: str, chain: str) -> tuple:

@@ -33,7 +33,6 @@ import tempfile
 import zlib
 from array import array
 from bisect import bisect_right
-from hashlib import md5
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -388,9 +387,8 @@ class _TermIndex:
     offset itself rather than asking the file at each term."""
 
     def __init__(self, tindex):
-        if tindex.hashtype != 0:
-            raise ValueError("the terms file is expected to hash keys with MD5")
         self.tindex = tindex
+        self.hash = tindex.hashfn
         self.write = tindex.dbfile.raw_file().write
         self.offset = tindex.dbfile.tell()
         self.positions = tindex.index.append
@@ -405,7 +403,7 @@ class _TermIndex:
         record = _RECORD_LENGTHS.pack(len(key), len(value)) + key + value
         self.write(record)
         self.offset += len(record)
-        digest = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
+        digest = self.hash(key)
         self.buckets[digest & 255].append((digest, position))
         self.last = key
 
