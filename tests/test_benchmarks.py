@@ -35,6 +35,7 @@ def test_the_benchmark_harness_writes_its_report(tmp_path, monkeypatch):
     for category in run.CATEGORIES:
         assert f"| {category} |" in report
     assert "add 100 documents → searchable" in report and "SQLite FTS5 build" in report
+    assert "With snippets, each query's first run (its hits' paragraphs" in report
     # How many documents each engine found, per category: common words are found by both.
     found = report.split("Documents found")[1].split("| common |")[1].split("\n")[0]
     ours, theirs = (int(n.strip().replace(",", "")) for n in found.strip(" |").split("|"))
@@ -80,4 +81,12 @@ def test_two_versions_are_compared_in_alternation(tmp_path, capsys):
     )
     table = capsys.readouterr().out
     assert "| rebuild, best of 1 |" in table and "| index size |" in table
-    assert "| p95 top-10|common |" in table and "| p95, sum of the cells |" in table
+    assert "| p95 top-10|common, median of 1 |" in table and "| p95, sum of the cells |" in table
+    # On the indexes just built, the queries alone.
+    compare.main(
+        ["--old", source, "--new", source, "--old-home", str(homes[0]), "--new-home", str(homes[1])]
+        + ["--rounds", "1", "--queries-only"]
+    )
+    table = capsys.readouterr().out
+    assert "rebuild" not in table and "| p95 date-sorted|phrase, median of 1 |" in table
+    assert "| p95 with snippets, first run|every category, median of 1 |" in table
