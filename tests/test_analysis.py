@@ -371,6 +371,22 @@ def test_a_full_word_cache_keeps_the_words_still_in_use():
     assert len(memo) <= 4
 
 
+def test_word_caches_stay_small_in_a_server_and_grow_while_indexing(monkeypatch):
+    """A server's memory must not fill with the vocabulary of every document
+    it has shown; a rebuild worker, which meets its words again and again,
+    may keep more of them."""
+    monkeypatch.setattr(analysis, "SERVING_CACHE", 3)
+    memo = Memo(10)
+    for n in range(20):
+        memo.get(n, str, n)
+    assert len(memo) <= 6
+    with analysis.indexing_caches():
+        for n in range(20, 60):
+            memo.get(n, str, n)
+        assert 6 < len(memo) <= 20
+    assert memo.limit == 3
+
+
 @pytest.mark.parametrize("language", ["ar", "en", "fr"])
 def test_indexing_gives_each_spelling_with_diacritics_what_the_field_analysers_give(language):
     """Indexing shares one analysis among spellings that differ only in

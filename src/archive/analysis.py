@@ -30,6 +30,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 import Stemmer
@@ -235,7 +236,8 @@ def _protected() -> dict[str, str]:
 
 def _zipf(word: str) -> float:
     """How common a written Arabic word is (wordfreq's Zipf scale, 0 = unknown)."""
-    return wordcounts.zipf(word)
+    found = _zipfs.recent.get(word)
+    return _zipfs.missing(word, wordcounts.zipf, word) if found is None else found
 
 
 #: How much commoner (on wordfreq's Zipf scale) the shorter reading of a word
@@ -305,12 +307,21 @@ _UNNORMALISED_STOPWORDS = frozenset(
 )
 
 
-#: Words remembered per chain by `terms_of` (queries, snippets): the words
-#: of the documents a server shows recur; indexing keeps its own cache.
+#: Entries per generation of every cache of words (`Memo`) in a process that
+#: serves searches: the words of the documents it shows recur by frequency,
+#: so a few thousand answer most, and each cache kept larger stays in the
+#: server's memory (five times this left a 10,000-document server 20% larger
+#: after the benchmark's searches).
+SERVING_CACHE = 10_000
+#: Words remembered per chain by `terms_of` while indexing (queries and
+#: snippets keep `SERVING_CACHE`).
 TERMS_CACHE_LIMIT = 50_000
-#: Arabic stems remembered: each stem is asked for once per spelling, and
-#: the spellings themselves are remembered by `terms_of`.
+#: Arabic stems remembered while indexing: each stem is asked for once per
+#: spelling, and the spellings themselves are remembered by `terms_of`.
 STEM_CACHE_LIMIT = 20_000
+#: Arabic word counts remembered while indexing (each is looked up on every
+#: new spelling of a word with a clitic).
+ZIPF_CACHE_LIMIT = 100_000
 
 
 class Memo:
@@ -322,14 +333,28 @@ class Memo:
     the time stay when the cache fills, where emptying it would recompute
     them; memory stays under two generations. A hit is one `recent.get`,
     which callers on hot paths do themselves before calling `missing`.
+
+    `limit` is `indexing` while a process indexes (see `indexing_caches`),
+    and `serving` (by default `SERVING_CACHE`) otherwise: a rebuild meets its
+    whole vocabulary many times, a server only the words of the documents
+    it shows.
     """
 
-    __slots__ = ("limit", "older", "recent")
+    __slots__ = ("indexing", "older", "recent", "serving")
+    #: Whether this process is indexing (set by `indexing_caches`).
+    bulk = False
 
-    def __init__(self, limit: int):
-        self.limit = limit
+    def __init__(self, indexing: int, serving: int | None = None):
+        self.indexing = indexing
+        self.serving = serving
         self.recent: dict = {}
         self.older: dict = {}
+
+    @property
+    def limit(self) -> int:
+        if Memo.bulk:
+            return self.indexing
+        return min(self.indexing, SERVING_CACHE if self.serving is None else self.serving)
 
     def get(self, key, compute, *args):
         found = self.recent.get(key)
@@ -352,10 +377,22 @@ class Memo:
         return len(self.recent) + len(self.older)
 
 
+@contextmanager
+def indexing_caches() -> Iterator[None]:
+    """Let every `Memo` of this process grow to its indexing size for a while."""
+    before, Memo.bulk = Memo.bulk, True
+    try:
+        yield
+    finally:
+        Memo.bulk = before
+
+
 #: (word as written without diacritics, ends in tanween) -> stem: the
 #: spellings of a word that differ only in diacritics and tatweel (half the
 #: distinct Arabic words of a large corpus) are stemmed once.
 _stems = Memo(STEM_CACHE_LIMIT)
+#: written Arabic word -> its Zipf frequency (`_zipf`).
+_zipfs = Memo(ZIPF_CACHE_LIMIT)
 
 
 def stem_arabic(word: str, written: str | None = None) -> str:
@@ -593,9 +630,11 @@ STOPWORDS = frozenset(
 # --- Words to terms -----------------------------------------------------------
 
 EXACT = "exact"
-#: Words per generation of an indexing worker's cache per chain (`Memo`):
-#: room for the words that recur, and a bound on its memory (a few hundred
-#: bytes a word).
+#: Words per generation of the cache per chain of what each word of a
+#: document gives (`word_entry`; a few hundred bytes a word): an indexing
+#: worker's, and a server's for its snippets. A server analyses every
+#: paragraph of each hit it has not shown lately, so it keeps as many: at
+#: 10,000 the benchmark's 280 searches with snippets took twice the time.
 CACHE_LIMIT = 50_000
 _caches: dict[str, Memo] = {}
 #: chain -> raw word -> `_entry`, for one-pass indexing.
@@ -760,11 +799,28 @@ def _entry(raw: str, chain: str, memo: Memo) -> tuple:
 def _entry_of(raw: str, chain: str) -> tuple:
     exact, stemmed = _compute_pair(raw, chain)
     # The analysed forms are the English chain's (the ar chain stems Latin
-    # words as English too); a stopword keeps its exact form.
-    forms = stemmed if chain != "fr" else _compute_pair(raw, "en")[1]
-    if len(forms) != len(exact):
-        forms = exact
-    return exact, stemmed, forms, name_word(raw, exact, stemmed) if exact else None
+    # words as English too); a stopword keeps its exact form. Names are read
+    # with the English chain's stems too, as the registry's keys are made.
+    english = stemmed if chain != "fr" else _compute_pair(raw, "en")[1]
+    forms = english if len(english) == len(exact) else exact
+    return exact, stemmed, forms, name_word(raw, exact, english) if exact else None
+
+
+def word_entries(language: str) -> tuple[Memo, str]:
+    """(the cache of `word_entry` values for a document language, its chain).
+    Callers on hot paths look a word up in the cache's `recent` themselves."""
+    chain = language if language in ("en", "fr", "ar") else "en"
+    memo = _pair_caches.get(chain)
+    if memo is None:
+        memo = _pair_caches[chain] = Memo(CACHE_LIMIT, CACHE_LIMIT)
+    return memo, chain
+
+
+def word_entry(raw: str, memo: Memo, chain: str) -> tuple:
+    """What one raw word of a document gives, from `word_entries`: (exact terms,
+    stemmed terms, analysed forms, `name_word` or None)."""
+    found = memo.recent.get(raw)
+    return memo.missing(raw, _entry, raw, chain, memo) if found is None else found
 
 
 def analyse_document(parts: list[str], language: str, sequences: list | None = None):
@@ -777,10 +833,7 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
     list, it receives, per part, the `name_word` of each word in order (for
     finding names in the text).
     """
-    chain = language if language in ("en", "fr", "ar") else "en"
-    memo = _pair_caches.get(chain)
-    if memo is None:
-        memo = _pair_caches[chain] = Memo(CACHE_LIMIT)
+    memo, chain = word_entries(language)
     title: dict[str, int] = {}
     body: dict[str, int] = {}
     exact: dict[str, int] = {}

@@ -58,7 +58,7 @@ from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from . import engine
+from . import analysis, engine
 from .corpus import Corpus, write_atomic
 from .document import Document
 from .errors import IndexUnavailable, Problem
@@ -861,6 +861,7 @@ def _clean_retired(storage, indexname: str, generation: int, segments, grace: fl
         write_atomic(path, json.dumps(kept).encode("utf-8"))
 
 
+@analysis.indexing_caches()
 def _build_segments(folder: Path, home: Path, paths: list[Path]):
     """Index `paths` into new segments of each part (run in a worker process).
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 
-from .analysis import EXACT, positional_terms, terms_of, word_matches
+from .analysis import EXACT, terms_of, word_entries, word_entry, word_matches
 from .document import Document
-from .registry import read_words
 
 SNIPPET_LENGTH = 240
 _LEAD = 60  # characters of context kept before the first match
@@ -101,18 +100,24 @@ def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
     """Each paragraph with its terms, its words and the names in it (`names`: the
     registry's `NameIndex`), computed once per document version."""
     found = []
+    memo, chain = word_entries(document.language)  # what indexing made of each word
     for text in document.paragraphs():
         stemmed: set[str] = set()
         exact: set[str] = set()
+        forms: list[str] = []
+        offsets = array("I")
+        words = []  # as NameIndex reads them
         for match in word_matches(text):
-            stemmed.update(terms_of(match.group(), document.language))
-            exact.update(terms_of(match.group(), EXACT))
-        read = read_words(text)  # as NameIndex reads words
-        forms = tuple(positional_terms(word[2])[0] for _, word in read)
-        offsets = array("I", [n for match, _ in read for n in match.span()])
+            entry = word_entry(match.group(), memo, chain)
+            stemmed.update(entry[1])
+            if entry[0]:  # marks alone have no term
+                exact.update(entry[0])
+                forms.append(entry[2][0])
+                offsets.extend(match.span())
+                words.append(entry[3])
         spans = []
         if names is not None:
-            for i, length, entities in names.scan([word for _, word in read]):
+            for i, length, entities in names.scan(words):
                 keys = frozenset(f"{e.kind}:{e.id}" for e in entities)
                 spans.append((offsets[2 * i], offsets[2 * (i + length) - 1], keys))
         found.append(
@@ -120,7 +125,7 @@ def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
                 text,
                 frozenset(stemmed),
                 frozenset(exact),
-                forms=forms,
+                forms=tuple(forms),
                 offsets=offsets,
                 names=tuple(spans),
             )

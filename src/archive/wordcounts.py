@@ -12,7 +12,6 @@ from __future__ import annotations
 import mmap
 import struct
 import threading
-from functools import lru_cache
 from importlib import resources
 from zlib import crc32
 
@@ -75,7 +74,6 @@ def _loaded() -> _Table:
     return _table
 
 
-@lru_cache(maxsize=200_000)
 def zipf(word: str) -> float:
     """wordfreq's Zipf frequency of a written Arabic word (diacritics removed,
     hamza and teh marbuta as written); 0 for a word rarer than Zipf 2.
