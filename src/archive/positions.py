@@ -50,6 +50,7 @@ Layout (little-endian)::
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import struct
 from array import array
@@ -246,7 +247,14 @@ class PositionsFile:
     """A positions or weights file, memory-mapped; raises ValueError if it is not whole."""
 
     def __init__(self, path: Path):
-        data = np.memmap(path, dtype=np.uint8, mode="r")
+        with open(path, "rb") as file:
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+            # A search reads a few postings here and there: without this the
+            # kernel maps in a whole neighbourhood (or large folio) around
+            # each, which stays resident in every server process.
+            mapped.madvise(mmap.MADV_RANDOM)
+        data = np.frombuffer(mapped, dtype=np.uint8)
         if len(data) < _HEADER.size:
             raise ValueError(f"{path}: too short")
         magic, terms, postings, size, flags = _HEADER.unpack(data[: _HEADER.size].tobytes())
