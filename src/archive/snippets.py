@@ -10,7 +10,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 
-from .analysis import EXACT, terms_of, word_entries, word_entry, word_matches
+from .analysis import WORD, word_entries, word_entry, word_matches
 from .document import Document
 
 SNIPPET_LENGTH = 240
@@ -74,62 +74,88 @@ class MatchTerms:
         return found
 
     def _matches(self, word: str, language: str) -> bool:
-        if self.stemmed and any(t in self.stemmed for t in terms_of(word, language)):
+        exact, stemmed = word_entry(word, *word_entries(language))[:2]
+        if self.stemmed and any(t in self.stemmed for t in stemmed):
             return True
-        exact = terms_of(word, EXACT)
         if any(t in self.exact for t in exact):
             return True
         return any(t.startswith(p) for t in exact for p in self.prefixes)
 
 
-@dataclass(frozen=True)
 class Paragraph:
-    text: str
-    stemmed: frozenset[str]
-    exact: frozenset[str]
-    #: The analysed term of each word, in order, and where each word starts
-    #: and ends (two numbers a word: an array, as 128 documents' paragraphs
-    #: are kept in memory).
-    forms: tuple[str, ...] = ()
-    offsets: array = field(default_factory=lambda: array("I"))
-    #: (start, end, "kind:id" keys) of each name the registry finds.
-    names: tuple[tuple[int, int, frozenset[str]], ...] = ()
+    """A paragraph's text and terms, for choosing and marking a snippet.
+
+    Its words in order (for phrases) and the names in it are read the first
+    time a query asks for them: most queries need neither, and a search
+    whose hits were not shown lately analyses every paragraph of each.
+    """
+
+    __slots__ = ("text", "stemmed", "exact", "language", "_name_index", "_read", "_names")
+
+    def __init__(self, text: str, stemmed, exact, language: str = "en", names=None):
+        self.text = text
+        self.stemmed: frozenset[str] = frozenset(stemmed)
+        self.exact: frozenset[str] = frozenset(exact)
+        self.language = language
+        self._name_index = names  # the registry's `NameIndex`, or None
+        self._read = None
+        self._names = None
+
+    def _words(self) -> tuple[tuple[str, ...], array, list]:
+        """(the analysed term of each word, where each word starts and ends,
+        each word as the registry's `NameIndex` reads it)."""
+        if self._read is None:
+            memo, chain = word_entries(self.language)
+            forms, offsets, words = [], array("I"), []
+            for match in word_matches(self.text):
+                entry = word_entry(match.group(), memo, chain)
+                if entry[0]:  # marks alone have no term
+                    forms.append(entry[2][0])
+                    offsets.extend(match.span())
+                    words.append(entry[3])
+            self._read = (tuple(forms), offsets, words)
+        return self._read
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return self._words()[0]
+
+    @property
+    def offsets(self) -> array:
+        """Two numbers a word: where it starts and where it ends."""
+        return self._words()[1]
+
+    @property
+    def names(self) -> tuple[tuple[int, int, frozenset[str]], ...]:
+        """(start, end, "kind:id" keys) of each name the registry finds."""
+        if self._names is None:
+            spans = []
+            if self._name_index is not None:
+                _, offsets, words = self._words()
+                for i, length, entities in self._name_index.scan(words):
+                    keys = frozenset(f"{e.kind}:{e.id}" for e in entities)
+                    spans.append((offsets[2 * i], offsets[2 * (i + length) - 1], keys))
+            self._names = tuple(spans)
+        return self._names
 
 
 def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
-    """Each paragraph with its terms, its words and the names in it (`names`: the
-    registry's `NameIndex`), computed once per document version."""
+    """Each paragraph with its terms (`names`: the registry's `NameIndex`, for
+    the names in it), computed once per document version."""
     found = []
     memo, chain = word_entries(document.language)  # what indexing made of each word
+    recent = memo.recent
     for text in document.paragraphs():
         stemmed: set[str] = set()
         exact: set[str] = set()
-        forms: list[str] = []
-        offsets = array("I")
-        words = []  # as NameIndex reads them
-        for match in word_matches(text):
-            entry = word_entry(match.group(), memo, chain)
+        for raw in set(WORD.findall(text)):  # each distinct word once
+            entry = recent.get(raw)
+            if entry is None:
+                entry = word_entry(raw, memo, chain)
+                recent = memo.recent  # a new generation may have begun
             stemmed.update(entry[1])
-            if entry[0]:  # marks alone have no term
-                exact.update(entry[0])
-                forms.append(entry[2][0])
-                offsets.extend(match.span())
-                words.append(entry[3])
-        spans = []
-        if names is not None:
-            for i, length, entities in names.scan(words):
-                keys = frozenset(f"{e.kind}:{e.id}" for e in entities)
-                spans.append((offsets[2 * i], offsets[2 * (i + length) - 1], keys))
-        found.append(
-            Paragraph(
-                text,
-                frozenset(stemmed),
-                frozenset(exact),
-                forms=tuple(forms),
-                offsets=offsets,
-                names=tuple(spans),
-            )
-        )
+            exact.update(entry[0])
+        found.append(Paragraph(text, stemmed, exact, document.language, names))
     return tuple(found)
 
 
@@ -167,7 +193,8 @@ def spans_in(paragraph: Paragraph, terms: MatchTerms, language: str) -> list[tup
     for sequence in terms.sequences:
         if sequence:
             found.extend(_runs(paragraph, sequence))
-    found.extend((start, end) for start, end, keys in paragraph.names if keys & terms.entities)
+    if terms.entities:
+        found.extend((start, end) for start, end, keys in paragraph.names if keys & terms.entities)
     merged: list[tuple[int, int]] = []
     for start, end in sorted(found):
         if merged and start < merged[-1][1]:
