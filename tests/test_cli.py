@@ -229,3 +229,20 @@ def test_searching_an_empty_archive_finds_nothing_without_failing(run_cli, tmp_p
     result = run_cli("search", "survelance", "--json", home=home)
     assert result.exit_code == 0, result.output
     assert '"total": 0' in result.output
+
+
+def test_the_command_line_waits_for_the_index_as_long_as_archive_write_timeout_says(
+    indexed_home, run_cli, monkeypatch
+):
+    import time
+
+    from archive.indexing import Index
+
+    monkeypatch.setenv("ARCHIVE_WRITE_TIMEOUT", "0.3")
+    with Index(indexed_home, write_timeout=0.3).write_lock():
+        started = time.monotonic()
+        result = run_cli("index", home=indexed_home)
+        waited = time.monotonic() - started
+    assert result.exit_code != 0
+    assert "being written by another process" in result.output
+    assert waited < 5  # the default is 10 s

@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from .conftest import make_app
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 LETTER_EN, LETTER_AR = "spyware-letter-en", "spyware-letter-ar"
 CASE_EN, CASE_AR = "raissouni-case-en", "raissouni-case-ar"
@@ -144,6 +146,23 @@ def test_pagination_links(client):
     assert len(result_ids(client.get("/en/search?size=2&page=2"))) == 2
     assert 'aria-current="page" href="/en/search?page=2&amp;size=2"' in page
     assert 'rel="next"' in page and 'rel="prev"' in page
+
+
+def test_page_sizes_come_from_the_apps_settings_and_the_environment(indexed_home, monkeypatch):
+    """PAGE_SIZE and MAX_PAGE_SIZE, as the README lists them, change what
+    the search page and the API give."""
+    small = make_app(indexed_home, PAGE_SIZE=2, MAX_PAGE_SIZE=3)
+    with small.extensions["archive"]:
+        client = small.test_client()
+        assert len(result_ids(client.get("/en/search"))) == 2
+        assert len(result_ids(client.get("/en/search?size=3"))) == 3
+        refused = client.get("/api/search?size=4")
+        assert refused.status_code == 400
+        assert "page size: must be between 1 and 3" in refused.get_json()["error"]["message"]
+    monkeypatch.setenv("ARCHIVE_PAGE_SIZE", "4")
+    from_environment = make_app(indexed_home)
+    with from_environment.extensions["archive"]:
+        assert len(result_ids(from_environment.test_client().get("/en/search"))) == 4
 
 
 def test_the_recognised_entity_notice_links_to_a_literal_search(client):

@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import errors, i18n, web
     from .search import SearchService
 
-    app.extensions["archive"] = SearchService(Path(app.config["HOME"]))
+    app.extensions["archive"] = SearchService(Path(app.config["HOME"]), settings=app.config)
     i18n.init_app(app)
     errors.init_app(app)
     web.init_app(app)

@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from . import analysis, i18n
-from .config import DEFAULTS, SORTS, home_from_env
+from .config import SORTS, current, home_from_env
 from .corpus import Corpus, render_document
 from .document import LANGUAGES, TYPES, Document
 from .editing import Editor
@@ -45,7 +45,7 @@ class Context:
 
     @property
     def index(self) -> Index:
-        return Index(self.home, write_timeout=DEFAULTS["WRITE_TIMEOUT"])
+        return Index(self.home, write_timeout=current()["WRITE_TIMEOUT"])
 
     def existing_corpus(self) -> Corpus:
         """The corpus, which must exist: a command never makes an archive
@@ -149,7 +149,7 @@ def cli(ctx: click.Context, home: Path | None, locale: str | None) -> None:
 def index_command(obj: Context, rebuild: bool, processes: int | None) -> None:
     """Bring index/ up to date with corpus/."""
     corpus = obj.existing_corpus()
-    index = Index(obj.home, write_timeout=DEFAULTS["WRITE_TIMEOUT"], processes=processes)
+    index = Index(obj.home, write_timeout=current()["WRITE_TIMEOUT"], processes=processes)
     report = index.rebuild(corpus) if rebuild else index.update(corpus)
     for problem in report.problems:
         click.echo(str(problem), err=True)
@@ -426,7 +426,7 @@ def add(obj: Context, files: tuple[Path, ...], doc_id: str | None, yes: bool, **
 
     if doc_id and len(files) > 1:
         raise ArchiveError(N_("--id: give it with one file only"))
-    editor = Editor(obj.home, _user_name(options), DEFAULTS["WRITE_TIMEOUT"])
+    editor = Editor(obj.home, _user_name(options), current()["WRITE_TIMEOUT"])
     with _service(obj.home) as service:
         for file in files:
             data = file.read_bytes()
@@ -482,7 +482,7 @@ def import_command(
     from . import ingest
     from .extract import Limits
 
-    editor = Editor(obj.home, user_name or _user_name({}), DEFAULTS["WRITE_TIMEOUT"])
+    editor = Editor(obj.home, user_name or _user_name({}), current()["WRITE_TIMEOUT"])
     rows = _import_rows(folder, csv_path)
     added = skipped = 0
     with _service(obj.home) as service:
@@ -516,7 +516,7 @@ def import_command(
                 )
             )
     if added:
-        Index(obj.home, write_timeout=DEFAULTS["WRITE_TIMEOUT"]).update(Corpus(obj.home))
+        Index(obj.home, write_timeout=current()["WRITE_TIMEOUT"]).update(Corpus(obj.home))
     click.echo(obj._("{added} added, {skipped} skipped", added=added, skipped=skipped))
     if skipped:
         sys.exit(1)

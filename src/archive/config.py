@@ -8,6 +8,7 @@ prefixed with ``ARCHIVE_``, then from the defaults below.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,12 @@ def home_from_env(home: str | os.PathLike | None = None) -> Path:
     """The archive home: an explicit value, else ARCHIVE_HOME, else the current folder."""
     value = home or os.environ.get("ARCHIVE_HOME") or DEFAULTS["HOME"]
     return Path(value).resolve()
+
+
+def current(overrides: Mapping | None = None) -> dict:
+    """Every setting: the defaults, then ``ARCHIVE_*`` environment variables,
+    then `overrides` (an app's config)."""
+    return {**DEFAULTS, **from_environment(), **(overrides or {})}
 
 
 def from_environment(environ: dict | None = None) -> dict:

@@ -15,6 +15,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 
-from . import engine
+from . import config, engine
 from . import facets as facet_data
 from .analysis import (
     ANALYSED,
@@ -38,7 +39,7 @@ from .analysis import (
     terms_of,
     word_matches,
 )
-from .config import DEFAULTS, SORTS
+from .config import SORTS
 from .corpus import Corpus, parse_date
 from .document import LANGUAGES, TYPES, Document, date_key
 from .engine import AnyTerm, SameParagraph
@@ -643,8 +644,17 @@ def date_bounds(start: str, end: str) -> tuple[int, int]:
 class SearchService:
     """Searches one archive home. Safe to share between threads."""
 
-    def __init__(self, home: Path, registry: Registry | None = None, reference: bool = False):
-        """`reference` uses the plain document-at-a-time implementation (for tests)."""
+    def __init__(
+        self,
+        home: Path,
+        registry: Registry | None = None,
+        reference: bool = False,
+        settings: Mapping | None = None,
+    ):
+        """`reference` uses the plain document-at-a-time implementation (for
+        tests); `settings` (an app's config) override the environment's and
+        the defaults (PAGE_SIZE, MAX_PAGE_SIZE)."""
+        self.settings = config.current(settings)
         self.home = Path(home)
         self.reference = reference
         self.corpus = Corpus(self.home)
@@ -735,7 +745,7 @@ class SearchService:
         MAX_PAGE_SIZE, so that an export takes all its hits in one pass."""
         filters = filters or Filters()
         self.validate(filters, sort, page, page_size, max_page_size)
-        page_size = page_size or DEFAULTS["PAGE_SIZE"]
+        page_size = page_size or self.settings["PAGE_SIZE"]
         searcher = self.searcher(include_restricted)
         parsed = parse(query)
         compiled = Compiler(searcher.reader(), self.registry, not literal, self._texts).compile(
@@ -812,7 +822,7 @@ class SearchService:
             raise ArchiveError(N_("sort: must be one of {choices}"), choices=", ".join(SORTS))
         if page < 1:
             raise ArchiveError(N_("page: must be 1 or more"))
-        limit = max_page_size or DEFAULTS["MAX_PAGE_SIZE"]
+        limit = max_page_size or self.settings["MAX_PAGE_SIZE"]
         if page_size is not None and not 1 <= page_size <= limit:
             raise ArchiveError(N_("page size: must be between 1 and {limit}"), limit=limit)
 
