@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import DEFAULTS, from_environment, home_from_env
-from .i18n import PROJECT_ROOT
+from .resources import folder
 
 if TYPE_CHECKING:  # Flask is imported by the app alone: the command line starts without it
     from flask import Flask
@@ -19,8 +19,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(folder("templates")),
+        static_folder=str(folder("static")),
     )
     app.config.update(DEFAULTS)
     app.config.update(from_environment())

@@ -897,10 +897,11 @@ def translate_update() -> None:
     i18n.update_catalogues()
 
 
-@translate.command("compile")
-def translate_compile() -> None:
-    """Compile the .po files to .mo (also done on first use)."""
-    for path in i18n.compile_catalogues(force=True):
+@translate.command("check")
+def translate_check() -> None:
+    """Compile every .po file in memory, as the archive reads them, and name each."""
+    for path in i18n.catalogue_paths():
+        i18n.load_catalogue(path)
         click.echo(path)
 
 

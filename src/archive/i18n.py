@@ -1,18 +1,18 @@
 """Languages: message catalogues, locale-aware labels and text direction.
 
-The catalogues live in the top-level ``translations/`` folder as ``.po``
-files; the ``.mo`` files are compiled from them on first use (and by
-``archive translate compile``). The Arabic catalogue's ``Plural-Forms``
-header is the standard GNU one: Babel generates one whose forms 4 and 5 are
-swapped (100–102 would take the 11–99 form), so `compile_catalogues` refuses
-a catalogue that carries it.
+The catalogues are the ``.po`` files of the ``translations/`` folder
+(`resources.folder`); they are read and compiled in memory on first use, so
+that nothing is written into an installed package. The Arabic catalogue's
+``Plural-Forms`` header is the standard GNU one: Babel generates one whose
+forms 4 and 5 are swapped (100–102 would take the 11–99 form), so
+`load_catalogue` refuses a catalogue that carries it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import re
-import threading
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -22,8 +22,9 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+from .resources import folder
+
+TRANSLATIONS_DIR = folder("translations")
 LOCALES = ("ar", "en", "fr")
 DOMAIN = "messages"
 
@@ -33,38 +34,29 @@ ARABIC_PLURAL_FORMS = (
     "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);"
 )
 
-_compile_lock = threading.Lock()
-
 
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated where it is shown."""
     return message
 
 
-def compile_catalogues(directory: Path = TRANSLATIONS_DIR, force: bool = False) -> list[Path]:
-    """Compile every stale ``.po`` under `directory` to ``.mo``; return those written."""
-    written = []
-    with _compile_lock:
-        for po_path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-            mo_path = po_path.with_suffix(".mo")
-            if (
-                not force
-                and mo_path.exists()
-                and mo_path.stat().st_mtime >= po_path.stat().st_mtime
-            ):
-                continue
-            with open(po_path, "rb") as handle:
-                catalogue = read_po(handle, locale=po_path.parent.parent.name)
-            if catalogue.locale and catalogue.locale.language == "ar":
-                expected = ARABIC_PLURAL_FORMS.replace(" ", "")
-                if catalogue.plural_forms.replace(" ", "") != expected:
-                    raise ValueError(f"{po_path}: Plural-Forms must be {ARABIC_PLURAL_FORMS}")
-            tmp = mo_path.with_suffix(".mo.tmp")
-            with open(tmp, "wb") as handle:
-                write_mo(handle, catalogue)
-            tmp.replace(mo_path)
-            written.append(mo_path)
-    return written
+def load_catalogue(po_path: Path) -> Translations:
+    """A ``.po`` file compiled in memory; ValueError naming the file if its
+    Arabic plural header is not the standard one."""
+    with open(po_path, "rb") as handle:
+        catalogue = read_po(handle, locale=po_path.parent.parent.name)
+    if catalogue.locale and catalogue.locale.language == "ar":
+        expected = ARABIC_PLURAL_FORMS.replace(" ", "")
+        if catalogue.plural_forms.replace(" ", "") != expected:
+            raise ValueError(f"{po_path}: Plural-Forms must be {ARABIC_PLURAL_FORMS}")
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def catalogue_paths(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    return sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
 
 
 def update_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
@@ -78,7 +70,7 @@ def update_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
         CommandLineInterface().run(["pybabel", "-q", *args])
 
     template = directory / f"{DOMAIN}.pot"
-    with contextlib.chdir(PROJECT_ROOT):
+    with contextlib.chdir(directory.parent):
         pybabel(
             "extract",
             "-F",
@@ -110,10 +102,9 @@ def update_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
 
 @cache
 def translations(locale: str) -> NullTranslations:
-    """The compiled catalogue for a locale (English falls back to the msgids)."""
-    compile_catalogues()
-    found = Translations.load(str(TRANSLATIONS_DIR), [locale], DOMAIN)
-    return found
+    """The catalogue for a locale (none: the msgids, which are English)."""
+    path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return load_catalogue(path) if path.exists() else NullTranslations()
 
 
 def gettext(message: str, locale: str = "en", **params) -> str:
@@ -178,8 +169,8 @@ def init_app(app) -> None:
     from flask import abort, g, request
     from flask_babel import Babel
 
-    compile_catalogues()
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    for locale in LOCALES:  # a broken catalogue stops the app at once
+        translations(locale)
     app.config["BABEL_DEFAULT_LOCALE"] = LOCALES[1]
 
     def select_locale() -> str:
@@ -231,17 +222,12 @@ def get_locale_code() -> str:
 
 
 def template_gettext(message: str, **params) -> str:
-    """Templates' _(): Flask-Babel's catalogue, with {brace} parameters like the code's."""
-    from flask_babel import gettext as babel_gettext
-
-    text = babel_gettext(message)
-    return text.format(**params) if params else text
+    """Templates' _(): the page's catalogue, with {brace} parameters like the code's."""
+    return gettext(message, get_locale_code(), **params)
 
 
 def template_ngettext(singular: str, plural: str, n: int, **params) -> str:
-    from flask_babel import get_translations
-
-    text = get_translations().ngettext(singular, plural, n)
+    text = translations(get_locale_code()).ngettext(singular, plural, n)
     return text.format(n=format_number(n, get_locale_code()), **params)
 
 
