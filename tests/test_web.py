@@ -406,3 +406,26 @@ def test_a_document_added_while_serving_is_found_at_once(app, client, indexed_ho
     )
     Index(indexed_home).add(corpus, [added])
     assert result_ids(client.get("/en/search?q=quokkaesque")) == ["new-one"]
+
+
+def test_the_languages_setting_chooses_the_interface_languages(indexed_home):
+    """An archive run in English and French only: no Arabic pages, switcher
+    entry or sitemap link, and a reader asking for Arabic gets English."""
+    app = make_app(indexed_home, LANGUAGES=("en", "fr"))
+    with app.extensions["archive"]:
+        client = app.test_client()
+        assert client.get("/ar/").status_code == 404
+        page = text(client.get("/fr/"))
+        assert 'href="/en/' in page and 'href="/ar/' not in page
+        assert "/ar/" not in text(client.get("/sitemap.xml"))
+        root = app.test_client().get("/", headers={"Accept-Language": "ar"})  # no saved choice
+        assert root.headers["Location"].endswith("/en/")
+        assert client.get("/api/search?locale=ar").status_code == 400
+
+
+def test_a_language_with_no_catalogue_is_refused_by_name(indexed_home):
+    from archive.errors import ArchiveError
+
+    with pytest.raises(ArchiveError) as refused:
+        make_app(indexed_home, LANGUAGES=("en", "de"))
+    assert refused.value.render("en") == "LANGUAGES: de has no catalogue (there are: ar, en, fr)"

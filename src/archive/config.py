@@ -26,7 +26,12 @@ class Setting:
 
 SETTINGS = (
     Setting("HOME", ".", "Folder holding corpus/ and index/ (env ARCHIVE_HOME, CLI --home)."),
-    Setting("LANGUAGES", ("ar", "en", "fr"), "Interface languages; the first is the fallback."),
+    Setting(
+        "LANGUAGES",
+        ("ar", "en", "fr"),
+        "Interface languages, in the order offered; English is the fallback if listed, "
+        "else the first.",
+    ),
     Setting("PAGE_SIZE", 10, "Results per page."),
     Setting("MAX_PAGE_SIZE", 100, "Largest page size a client may ask for."),
     Setting("WRITE_TIMEOUT", 10.0, "Seconds a writer waits for the index lock before giving up."),

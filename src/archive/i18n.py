@@ -169,9 +169,20 @@ def init_app(app) -> None:
     from flask import abort, g, request
     from flask_babel import Babel
 
-    for locale in LOCALES:  # a broken catalogue stops the app at once
+    from .errors import ArchiveError
+
+    languages = tuple(app.config.get("LANGUAGES") or LOCALES)
+    unknown = [code for code in languages if code not in LOCALES]
+    if unknown:
+        raise ArchiveError(
+            N_("LANGUAGES: {codes} has no catalogue (there are: {choices})"),
+            codes=", ".join(unknown),
+            choices=", ".join(LOCALES),
+        )
+    app.config["LANGUAGES"] = languages
+    for locale in languages:  # a broken catalogue stops the app at once
         translations(locale)
-    app.config["BABEL_DEFAULT_LOCALE"] = LOCALES[1]
+    app.config["BABEL_DEFAULT_LOCALE"] = fallback_language(languages)
 
     def select_locale() -> str:
         return g.get("lang") or select_locale_from_headers(request)
@@ -182,14 +193,14 @@ def init_app(app) -> None:
     def pull_language(endpoint, values):
         if values and "lang" in values:
             g.lang = values.pop("lang")
-            if g.lang not in LOCALES:
+            if g.lang not in languages:
                 g.lang = select_locale_from_headers(request)
                 abort(404)
 
     @app.url_defaults
     def add_language(endpoint, values):
         if "lang" not in values and app.url_map.is_endpoint_expecting(endpoint, "lang"):
-            values["lang"] = g.get("lang") or "en"
+            values["lang"] = g.get("lang") or fallback_language(languages)
 
     @app.context_processor
     def language_context():
@@ -197,7 +208,7 @@ def init_app(app) -> None:
         return {
             "lang": lang,
             "direction": text_direction(lang),
-            "interface_languages": [(code, Locale.parse(code).display_name) for code in LOCALES],
+            "interface_languages": [(code, Locale.parse(code).display_name) for code in languages],
         }
 
     app.jinja_env.globals.update(
@@ -218,7 +229,20 @@ def format_number(n: int, locale: str) -> str:
 def get_locale_code() -> str:
     from flask import g
 
-    return g.get("lang") or "en"
+    return g.get("lang") or fallback_language(interface_languages())
+
+
+def interface_languages() -> tuple[str, ...]:
+    """The app's interface languages (the `LANGUAGES` setting), in the order shown."""
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+def fallback_language(languages: tuple[str, ...]) -> str:
+    """The language of a reader whose browser asks for none of `languages`:
+    English when it is one of them, else the first."""
+    return "en" if "en" in languages else languages[0]
 
 
 def template_gettext(message: str, **params) -> str:
@@ -233,7 +257,8 @@ def template_ngettext(singular: str, plural: str, n: int, **params) -> str:
 
 def select_locale_from_headers(request) -> str:
     """The interface language a browser asks for: saved choice, then Accept-Language."""
+    languages = interface_languages()
     saved = request.cookies.get("lang")
-    if saved in LOCALES:
+    if saved in languages:
         return saved
-    return request.accept_languages.best_match(LOCALES) or "en"
+    return request.accept_languages.best_match(languages) or fallback_language(languages)

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..citation import without_bidi_controls
 from ..errors import ArchiveError
-from ..i18n import LOCALES, N_, gettext, select_locale_from_headers
+from ..i18n import N_, gettext, interface_languages, select_locale_from_headers
 from ..search import CASE_STATUS_LABELS, TYPE_LABELS, SearchService
 from ..users import LoginThrottle, Sessions, Users
 
@@ -182,7 +182,8 @@ def init_app(app) -> None:
             response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")
         lang = g.get("lang")
-        if lang in LOCALES and request.cookies.get("lang") != lang and response.status_code < 400:
+        offered = lang in interface_languages() and response.status_code < 400
+        if offered and request.cookies.get("lang") != lang:
             response.set_cookie(
                 "lang",
                 lang,

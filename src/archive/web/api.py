@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from ..errors import ArchiveError
-from ..i18n import LOCALES, N_
+from ..i18n import N_, fallback_language, interface_languages
 from . import service
 from .limits import deep_page, expensive
 from .params import SearchState
@@ -15,9 +15,10 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.before_request
 def choose_locale():
-    locale = request.args.get("locale", "en")
-    if locale not in LOCALES:
-        raise ArchiveError(N_("locale: must be one of {choices}"), choices=", ".join(LOCALES))
+    languages = interface_languages()
+    locale = request.args.get("locale", fallback_language(languages))
+    if locale not in languages:
+        raise ArchiveError(N_("locale: must be one of {choices}"), choices=", ".join(languages))
     g.lang = locale
 
 

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request
 
 from ..citation import without_bidi_controls
 from ..document import date_key
-from ..i18n import LOCALES, gettext
+from ..i18n import gettext, interface_languages
 from . import external_url, sees_restricted, service, url_with_args
 from .limits import expensive
 from .params import SearchState
@@ -160,7 +160,7 @@ def export_json():
 def sitemap():
     """Every public document in every interface language."""
     documents = service().public_documents()
-    body = render_template("sitemap.xml", documents=documents, languages=LOCALES)
+    body = render_template("sitemap.xml", documents=documents, languages=interface_languages())
     return Response(body, mimetype="application/xml")
 
 
