@@ -236,8 +236,7 @@ def _protected() -> dict[str, str]:
 
 def _zipf(word: str) -> float:
     """How common a written Arabic word is (wordfreq's Zipf scale, 0 = unknown)."""
-    found = _zipfs.recent.get(word)
-    return _zipfs.missing(word, wordcounts.zipf, word) if found is None else found
+    return _zipfs.get(word, wordcounts.zipf, word)
 
 
 #: How much commoner (on wordfreq's Zipf scale) the shorter reading of a word
@@ -313,8 +312,8 @@ _UNNORMALISED_STOPWORDS = frozenset(
 #: server's memory (five times this left a 10,000-document server 20% larger
 #: after the benchmark's searches).
 SERVING_CACHE = 10_000
-#: Words remembered per chain by `terms_of` while indexing (queries and
-#: snippets keep `SERVING_CACHE`).
+#: Words remembered per chain by `terms_of` (query words, and name keys
+#: while indexing); a server keeps `SERVING_CACHE`.
 TERMS_CACHE_LIMIT = 50_000
 #: Arabic stems remembered while indexing: each stem is asked for once per
 #: spelling, and the spellings themselves are remembered by `terms_of`.

@@ -28,9 +28,10 @@ from .analysis import (
     Memo,
     clitic_length,
     is_arabic,
-    name_word,
     strip_marks,
     terms_of,
+    word_entries,
+    word_entry,
     word_matches,
 )
 from .document import ID_PATTERN, LANGUAGES
@@ -319,12 +320,12 @@ def name_keys(words: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def read_words(text: str) -> list[tuple[re.Match, NameWord]]:
     """The words of `text` as `NameIndex` reads them, each with its match (for
     its place in the text); words with no exact term (marks alone) are left out."""
+    memo, chain = word_entries("en")  # a word's name reading is the same in every chain
     found = []
     for match in word_matches(text):
-        raw = match.group()
-        exact = terms_of(raw, EXACT)
-        if exact:
-            found.append((match, name_word(raw, exact, terms_of(raw, "en"))))
+        named = word_entry(match.group(), memo, chain)[3]
+        if named:
+            found.append((match, named))
     return found
 
 

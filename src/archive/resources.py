@@ -11,12 +11,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-#: The folders copied into the package when it is built (see setup.py).
-FOLDERS = ("templates", "static", "translations")
-
 
 def folder(name: str) -> Path:
-    """The folder `name` (one of `FOLDERS`) of this installation."""
+    """The folder `name` (templates, static or translations, which setup.py
+    copies into a built package) of this installation."""
     packaged = resources.files("archive") / name
     if packaged.is_dir():
         return Path(str(packaged))

@@ -144,15 +144,11 @@ def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
     the names in it), computed once per document version."""
     found = []
     memo, chain = word_entries(document.language)  # what indexing made of each word
-    recent = memo.recent
     for text in document.paragraphs():
         stemmed: set[str] = set()
         exact: set[str] = set()
         for raw in set(WORD.findall(text)):  # each distinct word once
-            entry = recent.get(raw)
-            if entry is None:
-                entry = word_entry(raw, memo, chain)
-                recent = memo.recent  # a new generation may have begun
+            entry = word_entry(raw, memo, chain)
             stemmed.update(entry[1])
             exact.update(entry[0])
         found.append(Paragraph(text, stemmed, exact, document.language, names))
