@@ -391,6 +391,22 @@ def arabic_loose(stem: str) -> str:
     return re.sub(r"(.)\1+", r"\1", letters)
 
 
+#: Letters `probe_text` may show for a letter of a loose key: the letters it
+#: folds, hamza carriers without their hamza, and ت for a final ة.
+_LOOSE_LETTERS = {"ج": "غقكگج", "ئ": "ئي", "ؤ": "ؤو", "ه": "هةت"}
+
+
+def loose_pattern(loose: str) -> str:
+    """A regular expression found in the `probe_text` of any word whose stem's
+    `arabic_loose` form is `loose`: its letters in order, each one or more
+    times, with long vowels between them."""
+    parts = []
+    for letter in loose:
+        letters = "[" + re.escape(_LOOSE_LETTERS.get(letter, letter)) + "]"
+        parts.append(f"{letters}(?:[اوي]*{letters})*")
+    return "[اوي]*".join(parts)
+
+
 @lru_cache(maxsize=NAME_KEY_CACHE)
 def _common_arabic(written: str) -> bool:
     """Whether an Arabic word, with or without its clitics, is a common word."""
@@ -454,6 +470,31 @@ class NameIndex:
         }
         self.second_sounds = {key[1] for key in self.sounds if len(key) > 1}
         self._document_words = Memo(WORDS_REMEMBERED)
+        self._keys_of = None  # for `name_keys_of`, made when first asked
+
+    def name_keys_of(self, key: str) -> tuple[set, set, bool, set[str]] | None:
+        """How `scan` can find the entity `key` ("kind:id"): (its exact keys, its
+        stemmed keys, whether by the sound of a name, the `loose_pattern`s of
+        its loose Arabic spellings); None for an unknown entity."""
+        if self._keys_of is None:
+            found: dict[str, tuple[set, set, bool, set[str]]] = {}
+
+            def entry(e: Entity):
+                entity = f"{e.kind}:{e.id}"
+                if entity not in found:
+                    found[entity] = (set(), set(), entity in sounds, set())
+                return found[entity]
+
+            sounds = {f"{e.kind}:{e.id}" for named in self.sounds.values() for e in named}
+            for table, which in [(self.acronyms, 0), (self.exact, 0), (self.stemmed, 1)]:
+                for name, entities in table.items():
+                    for e in entities:
+                        entry(e)[which].add(name)
+            for loose, entities in self.loose.items():
+                for e in entities:
+                    entry(e)[3].add(loose_pattern(loose))
+            self._keys_of = found
+        return self._keys_of.get(key)
 
     def _add_entity(self, entity: Entity) -> None:
         acronyms = {n for n in entity.all_names if n in entity.acronyms or _acronym(n)}

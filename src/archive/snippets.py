@@ -7,13 +7,26 @@ produces markup: the web templates escape the text and wrap the ranges.
 
 from __future__ import annotations
 
+import re
 from array import array
 from dataclasses import dataclass, field
 
-from .analysis import WORD, word_entries, word_entry, word_matches
+from .analysis import (
+    WORD,
+    probe_at_word_start,
+    probe_text,
+    probes_of,
+    word_entries,
+    word_entry,
+    word_matches,
+)
 from .document import Document
 
 SNIPPET_LENGTH = 240
+#: A probe met by a paragraph with a capital letter (`MatchTerms.probes`).
+CAPITALS = "\0capitals"
+#: Probes this long or shorter must start a word (`analysis.probe_at_word_start`).
+SHORT_PROBE = 3
 _LEAD = 60  # characters of context kept before the first match
 
 
@@ -62,9 +75,50 @@ class MatchTerms:
     entities: set[str] = field(default_factory=set)
     #: (word, language) -> matches?; words repeat a lot across a page of hits.
     _seen: dict = field(default_factory=dict, repr=False, compare=False)
+    _probes: list = field(default_factory=list, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.stemmed or self.exact or self.prefixes or self.sequences or self.entities)
+
+    def probes(self, names=None) -> tuple | None:
+        """What a paragraph's text must show for it to hold any of these terms:
+        a tuple of requirements, any of which is enough; each a tuple of sets
+        of probes (`analysis.probes_of`), every set of which must have one in
+        the paragraph's `probe_text` (a phrase or a name needs all its words);
+        a probe is a string, or
+        `CAPITALS`, met by a text with a capital letter (names found by their
+        sound start with one), or a regular expression (a name's loose Arabic
+        spellings). None when the probes would find every paragraph. `names`
+        is the registry's `NameIndex`. Computed once, when the query is
+        complete."""
+        if not self._probes:
+            self._probes.append(self._requirements(names))
+        return self._probes[0]
+
+    def _requirements(self, names) -> tuple | None:
+        words: set[str] = set()  # any word found is enough
+        for term in self.stemmed:
+            words.update(probes_of(term))
+        for term in self.exact | self.prefixes:
+            words.update(probes_of(term, stemmed=False))
+        required = [(tuple(sorted(words)),)] if words else []
+        for sequence in self.sequences:
+            required.append(tuple(probes_of(term) for term in sequence))
+        for key in sorted(self.entities) if names is not None else ():
+            keys = names.name_keys_of(key)
+            if keys is None:
+                return None
+            exact, stemmed, sounds, loose = keys
+            for name in sorted(exact):  # every word of a name
+                required.append(tuple(probes_of(word, stemmed=False) for word in name))
+            for name in sorted(stemmed):
+                required.append(tuple(probes_of(word) for word in name))
+            required += [((re.compile(pattern),),) for pattern in sorted(loose)]
+            if sounds:
+                required.append(((CAPITALS,),))
+        if any("" in options for requirement in required for options in requirement):
+            return None
+        return tuple(required)
 
     def matches(self, word: str, language: str) -> bool:
         key = (word, language)
@@ -85,21 +139,58 @@ class MatchTerms:
 class Paragraph:
     """A paragraph's text and terms, for choosing and marking a snippet.
 
-    Its words in order (for phrases) and the names in it are read the first
-    time a query asks for them: most queries need neither, and a search
-    whose hits were not shown lately analyses every paragraph of each.
+    Its terms are read the first time a query may find some in it (`holds`),
+    its words in order (for phrases) and the names in it the first time a
+    query asks for them: a search whose hits were not shown lately reads
+    only the paragraphs that may hold what it looks for.
     """
 
-    __slots__ = ("text", "stemmed", "exact", "language", "_name_index", "_read", "_names")
+    __slots__ = ("text", "language", "name_index", "_terms", "_read", "_names", "_without")
 
-    def __init__(self, text: str, stemmed, exact, language: str = "en", names=None):
+    def __init__(self, text: str, language: str = "en", names=None):
         self.text = text
-        self.stemmed: frozenset[str] = frozenset(stemmed)
-        self.exact: frozenset[str] = frozenset(exact)
         self.language = language
-        self._name_index = names  # the registry's `NameIndex`, or None
+        self.name_index = names  # the registry's `NameIndex`, or None
+        self._terms = None
         self._read = None
         self._names = None
+        self._without = None  # the last probes not found in the text
+
+    def _analysed(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(stemmed terms, exact terms), each distinct word looked up once."""
+        if self._terms is None:
+            memo, chain = word_entries(self.language)  # what indexing made of each word
+            stemmed: set[str] = set()
+            exact: set[str] = set()
+            for raw in set(WORD.findall(self.text)):
+                entry = word_entry(raw, memo, chain)
+                stemmed.update(entry[1])
+                exact.update(entry[0])
+            self._terms = (frozenset(stemmed), frozenset(exact))
+        return self._terms
+
+    @property
+    def stemmed(self) -> frozenset[str]:
+        return self._analysed()[0]
+
+    @property
+    def exact(self) -> frozenset[str]:
+        return self._analysed()[1]
+
+    def holds(self, probes: tuple | None) -> bool:
+        """Whether the paragraph may hold terms with these `MatchTerms.probes`
+        (None: any terms); False means surely not, without analysing it."""
+        if probes is None or self._terms is not None:
+            return True
+        if self._without == probes:  # the same query again
+            return False
+        text = probe_text(self.text)
+        capitals = self.text != self.text.lower()
+        for requirement in probes:
+            if all(any(_shows(p, text, capitals) for p in options) for options in requirement):
+                return True
+        self._without = probes
+        return False
 
     def _words(self) -> tuple[tuple[str, ...], array, list]:
         """(the analysed term of each word, where each word starts and ends,
@@ -130,29 +221,32 @@ class Paragraph:
         """(start, end, "kind:id" keys) of each name the registry finds."""
         if self._names is None:
             spans = []
-            if self._name_index is not None:
+            if self.name_index is not None:
                 _, offsets, words = self._words()
-                for i, length, entities in self._name_index.scan(words):
+                for i, length, entities in self.name_index.scan(words):
                     keys = frozenset(f"{e.kind}:{e.id}" for e in entities)
                     spans.append((offsets[2 * i], offsets[2 * (i + length) - 1], keys))
             self._names = tuple(spans)
         return self._names
 
 
+def _shows(probe, text: str, capitals: bool) -> bool:
+    """Whether a paragraph (its `probe_text`, whether it has capitals) shows a probe."""
+    if probe is CAPITALS:
+        return capitals
+    if not isinstance(probe, str):  # a pattern
+        return probe.search(text) is not None
+    if probe not in text:
+        return False
+    # A short probe is part of many words: it must start one.
+    return len(probe) > SHORT_PROBE or probe_at_word_start(probe).search(text) is not None
+
+
 def analyse_paragraphs(document: Document, names=None) -> tuple[Paragraph, ...]:
-    """Each paragraph with its terms (`names`: the registry's `NameIndex`, for
-    the names in it), computed once per document version."""
-    found = []
-    memo, chain = word_entries(document.language)  # what indexing made of each word
-    for text in document.paragraphs():
-        stemmed: set[str] = set()
-        exact: set[str] = set()
-        for raw in set(WORD.findall(text)):  # each distinct word once
-            entry = word_entry(raw, memo, chain)
-            stemmed.update(entry[1])
-            exact.update(entry[0])
-        found.append(Paragraph(text, stemmed, exact, document.language, names))
-    return tuple(found)
+    """Each paragraph of `document`, its terms read when first needed
+    (`names`: the registry's `NameIndex`, for the names in it); kept once
+    per document version."""
+    return tuple(Paragraph(text, document.language, names) for text in document.paragraphs())
 
 
 def _runs(paragraph: Paragraph, sequence: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -215,7 +309,10 @@ def make_snippet(
         return Snippet("")
     best, best_score = 0, 0
     if terms:
+        probes = terms.probes(paragraphs[0].name_index)
         for number, paragraph in enumerate(paragraphs):
+            if not paragraph.holds(probes):
+                continue
             score = _paragraph_score(paragraph, terms)
             if score > best_score:
                 best, best_score = number, score
