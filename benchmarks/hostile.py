@@ -82,7 +82,7 @@ def generated(count: int, vocabulary: list[str], seed: int = 1) -> list[str]:
 def vocabulary_of(service: SearchService, size: int = 2000) -> list[str]:
     """The archive's `size` most frequent words (by how many documents have
     them): the costliest to search, so the hostile mixtures use them."""
-    reader = service.searcher().reader()
+    reader = service.backend.view().reader
     found = reader.most_frequent_terms("exact", size)
     return [text.decode("utf-8") if isinstance(text, bytes) else text for _, text in found]
 

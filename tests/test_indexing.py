@@ -179,7 +179,7 @@ def test_making_a_document_restricted_takes_its_words_out_of_public_searches_at_
         assert (found.total, found.messages) == (0, [])
         # The word is no longer one of the public part's words: not a prefix
         # expansion, not a spelling suggestion.
-        with service.index.open_searcher() as searcher:
+        with service.backend.index.open_searcher() as searcher:
             assert engine.prefix_words(searcher.reader(), EXACT, "quux", 10) == []
         assert service.search("quuxwitnes").suggestion is None
         assert ids(service, "quux*", include_restricted=True) == {"protected-case"}
@@ -278,7 +278,7 @@ def test_a_registry_change_reindexes_the_names_found_in_the_text(sample_home):
 def test_a_searcher_opened_before_a_commit_can_still_read_what_it_opened(indexed_home):
     index = Index(indexed_home)
     with SearchService(indexed_home) as service:
-        before = service.searcher()
+        before = service.backend.view().searcher
         # An edit merges the segment away while the searcher has read nothing yet.
         path = indexed_home / "corpus" / "case" / "2021" / "raissouni-case-en.md"
         path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")

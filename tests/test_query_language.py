@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from archive import search as search_module
+from archive import planner as planner_module
+from archive.planner import MAX_PREFIX_TERMS
 from archive.query import MAX_CLAUSES, MAX_DEPTH, And, Near, Not, Or, Phrase, Prefix, Word, parse
-from archive.search import MAX_PREFIX_TERMS
 
 from .conftest import write_doc
 
@@ -182,7 +182,7 @@ def test_prefixes_inside_near_share_a_small_budget(service, monkeypatch):
     # Positions are checked document by document there, so the expansions of
     # all prefixes in NEAR operands are bounded together.
     assert found(service, "Pega* NEAR/p Moro*") == {LETTER_EN}
-    monkeypatch.setattr(search_module, "MAX_NEAR_PREFIX_TERMS", 1)
+    monkeypatch.setattr(planner_module, "MAX_NEAR_PREFIX_TERMS", 1)
     result = service.search("Pega* NEAR/p Moro*")
     assert "NEAR works between words, phrases and prefixes; it was read as AND." in result.messages
 
@@ -221,7 +221,7 @@ def test_the_prefixes_of_one_query_share_one_budget(indexed_home, service, monke
     from archive.indexing import Index
 
     Index(indexed_home).update(Corpus(indexed_home))
-    monkeypatch.setattr(search_module, "MAX_PREFIX_TERMS", 15)
+    monkeypatch.setattr(planner_module, "MAX_PREFIX_TERMS", 15)
     # Each prefix expands to 10 words: one fits, the second would make 20.
     assert service.search("zq0000*").total == 1
     result = service.search("zq0000* OR zq0001*")

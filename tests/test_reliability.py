@@ -190,7 +190,7 @@ def test_hostile_queries_are_made_of_the_most_frequent_words(bundled_home):
     # (numbers, rare spellings) would measure nothing.
     with SearchService(bundled_home) as service:
         words = vocabulary_of(service, size=50)
-        reader = service.searcher().reader()
+        reader = service.backend.view().reader
         frequencies = [reader.doc_frequency("exact", w) for w in words]
         documents = reader.doc_count()
     assert {"the", "of", "and"} <= set(words)

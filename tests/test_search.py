@@ -217,7 +217,7 @@ def test_warming_loads_what_the_first_search_would_wait_for(service):
 
     service.warm()
     assert service.registry._names is not None
-    reader = service.searcher().reader()
+    reader = service.backend.view().reader
     keys = {engine.segment_key(r) for r, _ in reader.leaf_readers() if r.segment() is not None}
     assert keys and keys <= set(engine._segments)
 

@@ -93,9 +93,8 @@ def test_a_paragraph_without_the_query_words_is_never_analysed(bundled):
 
 
 def _path_and_hash(service, doc_id: str) -> tuple[str, str]:
-    searcher = service.searcher()
-    docnum = searcher.document_number(id=doc_id)
-    stored = searcher.stored_fields(docnum)
+    view = service.backend.view()
+    stored = view.stored(view.key_of(doc_id))
     return stored["meta"]["path"], stored["hash"]
 
 

@@ -377,7 +377,7 @@ def difference(positive: Matches, negative: Matches, size: int) -> Matches:
 class AnyTerm(wq.Query):
     """Documents with any of `terms` in a field, unscored (each scores `boost`).
 
-    A prefix is its words' analysed forms (`search.Compiler.prefix`): one
+    A prefix is its words' analysed forms (`planner.Planner.prefix`): one
     union of posting lists instead of an OR of thousands of term matchers;
     the caller has already checked the expansion is bounded.
     """

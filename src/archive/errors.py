@@ -109,7 +109,7 @@ def init_app(app) -> None:
             return http_error(error)
         # A failure on damaged index files says what to run, not "500".
         service = app.extensions.get("archive")
-        damage = service.index.damage() if service is not None else None
+        damage = service.backend.damage() if service is not None else None
         if damage is not None:
             app.logger.error("%s (on %s)", damage, request.path)
             return archive_error(damage)

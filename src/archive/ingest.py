@@ -213,6 +213,6 @@ def review(
     if extracted is None:
         extracted = extract_isolated(data, name, limits)
     proposal = propose(extracted, name, service.registry)
-    duplicates = find_duplicates(service, proposal.document) if service.index.exists() else []
-    translations = find_translations(service, proposal.document) if service.index.exists() else []
+    duplicates = find_duplicates(service, proposal.document) if service.backend.exists() else []
+    translations = find_translations(service, proposal.document) if service.backend.exists() else []
     return Review(token, name, extracted, proposal, duplicates, translations)

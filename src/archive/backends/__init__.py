@@ -1,0 +1,114 @@
+"""The one seam between the search service and a search engine.
+
+A `SearchBackend` writes the index from the corpus and opens `IndexView`s:
+a consistent view of the documents one search may see (the public ones, or
+the public and restricted ones), which runs a plan (`archive.plan`) with
+filters, sorting and facet counts, and answers what the planner, snippets,
+suggestions and similar documents need. Only a backend imports its engine:
+`archive.backends.whoosh` is the embedded default.
+
+A hit is identified by a key that only the view that found it understands
+(a document number, for Whoosh); `IndexView.stored` turns it into the stored
+fields every backend keeps: ``meta`` (the hit's metadata, with ``path``) and
+``hash`` (the corpus file's content hash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Protocol
+
+from ..document import Document
+
+
+class IndexView(Protocol):
+    """The documents one search may see, as they were when the view was opened."""
+
+    def frequency(self, field: str, text: str) -> int:
+        """How many visible documents hold `text` in `field` (a `Lexicon`)."""
+
+    def prefix_words(self, field: str, prefix: str, limit: int) -> list[str] | None:
+        """The words of `field` starting with `prefix`; None if more than `limit` do."""
+
+    def search(
+        self,
+        plan,
+        searching: bool,
+        filters,
+        selected: dict[str, tuple[str, ...]],
+        sort: str,
+        limit: int,
+        facets: bool = True,
+    ) -> tuple[int, list[tuple[object, float]], dict[str, dict[str, int]]]:
+        """(how many documents match, the first `limit` (key, score) in `sort`
+        order, facet value -> count per facet). `plan` None with `searching`
+        matches every document; `searching` False matches none. A facet's
+        counts apply the other facets' selections but not its own."""
+
+    def stored(self, key) -> dict:
+        """The stored fields of a hit."""
+
+    def key_of(self, doc_id: str):
+        """The key of a visible document, or None."""
+
+    def dated_ids(self) -> list[tuple[int, str]]:
+        """(date key, id) of every visible document."""
+
+    def document_count(self) -> int:
+        """How many documents are visible."""
+
+    def closest(self, word: str) -> str | None:
+        """The exact word a misspelt `word` most likely meant, or None."""
+
+    def first_holding(self, field: str, text: str) -> dict | None:
+        """The stored fields of the first document holding a term, or None."""
+
+    def similar(self, document: Document, limit: int) -> dict[str, float]:
+        """id -> score of at most `limit` documents most like `document`."""
+
+
+class SearchBackend(Protocol):
+    """Writes an index from the corpus and opens views of it."""
+
+    def view(self, include_restricted: bool = False) -> IndexView:
+        """This thread's view, reopened when the index has changed."""
+
+    def state(self, include_restricted: bool = False) -> tuple:
+        """A value that changes whenever what a view would see changes."""
+
+    def restricted(self) -> list[dict]:
+        """The stored metadata of every restricted document."""
+
+    def exists(self) -> bool:
+        """Whether an index has been written."""
+
+    def damage(self):
+        """An `ArchiveError` saying what makes the index unreadable, or None."""
+
+    def update(self, corpus, thorough: bool = False):
+        """Bring the index in line with the corpus; returns a report."""
+
+    def rebuild(self, corpus):
+        """Write the index anew from the corpus; returns a report."""
+
+    def add(self, corpus, documents: Iterable[Document]) -> None:
+        """Index new or changed documents of the corpus."""
+
+    def remove(self, paths: Iterable[str]) -> None:
+        """Drop the documents of these corpus files (paths relative to corpus/)."""
+
+    def close(self) -> None:
+        """Close every view this backend opened, in any thread."""
+
+
+#: What a backend reads a hit's searchable texts with, for checks the index
+#: cannot make (exact words in place): stored fields -> texts.
+Texts = Callable[[dict], list[str]]
+
+
+def open_backend(home: Path, texts: Texts, reference: bool = False) -> SearchBackend:
+    """The backend of an archive home (the embedded one: no other is configured yet)."""
+    from .whoosh import WhooshBackend
+
+    return WhooshBackend(home, texts, reference=reference)
