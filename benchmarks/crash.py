@@ -29,11 +29,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.document import Document
 from archive.editing import Editor
 from archive.errors import ArchiveError
-from archive.indexing import Index
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -30,9 +30,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.editing import Editor
-from archive.indexing import Index
 from archive.search import SearchService
 
 from .run import home_count_seed, percentiles

@@ -28,10 +28,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.document import Document
 from archive.editing import Editor
-from archive.indexing import Index
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ["Egypt", "مصر", "Raissouni", "loadprobe", "NSO", "surveillance"]

@@ -25,9 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.document import Document
-from archive.indexing import Index
 from archive.search import SearchService
 
 from . import web

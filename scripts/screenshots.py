@@ -16,8 +16,8 @@ from playwright.sync_api import sync_playwright
 from waitress.server import create_server
 
 from archive import create_app
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
-from archive.indexing import Index
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from archive import create_app
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
-from archive.indexing import Index
 from archive.search import SearchService
 from archive.users import Users
 

@@ -284,8 +284,9 @@ def test_queries_and_documents_get_the_same_terms():
 
 def test_one_pass_analysis_gives_each_field_what_its_analyzer_gives(sample_home):
     """Indexing analyses a document once; the result must equal each field's own analysis."""
+    from archive.backends.whoosh.schema import build_schema, document_to_fields
     from archive.corpus import Corpus
-    from archive.schema import build_schema, document_to_fields, searchable_text
+    from archive.document import searchable_text
 
     schema = build_schema()
     for document in Corpus(sample_home).documents():

@@ -16,7 +16,7 @@ from archive import plan
 from archive.analysis import EXACT, phrase_terms, positional_terms, query_terms
 from archive.backends import open_backend
 from archive.corpus import Corpus
-from archive.schema import searchable_parts
+from archive.document import searchable_parts
 from archive.search import Filters
 
 from .conftest import DATA, copy_home, write_doc

@@ -236,7 +236,7 @@ def test_the_command_line_waits_for_the_index_as_long_as_archive_write_timeout_s
 ):
     import time
 
-    from archive.indexing import Index
+    from archive.backends.whoosh.indexing import Index
 
     monkeypatch.setenv("ARCHIVE_WRITE_TIMEOUT", "0.3")
     with Index(indexed_home, write_timeout=0.3).write_lock():

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.document import Document
 from archive.editing import Editor
-from archive.indexing import Index
 from archive.search import SearchService
 
 from .conftest import answers, write_doc

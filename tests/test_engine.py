@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from whoosh.writing import NO_MERGE
 
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
-from archive.indexing import Index
 from archive.search import Filters, SearchService
 from benchmarks.generate import generate
 
@@ -95,7 +95,7 @@ def test_results_and_facet_counts_equal_the_reference(generated, sort):
 
 
 def test_searches_answer_alike_with_or_without_postings_files(generated):
-    from archive import engine, positions
+    from archive.backends.whoosh import engine, positions
 
     index = generated / "index"
     files = sorted(index.glob(f"g*/*/*{positions.SUFFIX}"))
@@ -134,7 +134,7 @@ def test_searches_answer_alike_with_or_without_postings_files(generated):
 
 @pytest.mark.parametrize("field", ["body", "analysed"])  # a weights and a positions file
 def test_any_of_many_words_finds_what_each_word_finds(generated, field):
-    from archive import engine, positions
+    from archive.backends.whoosh import engine, positions
 
     engine._segments.clear()  # as a new process starts
     with Index(generated).open("public").reader() as reader:
@@ -181,7 +181,7 @@ class _Searcher:
 def test_a_postings_file_that_cannot_be_written_leaves_nothing_behind(
     generated, tmp_path, monkeypatch, field
 ):
-    from archive import engine, positions
+    from archive.backends.whoosh import engine, positions
 
     path = tmp_path / f"MAIN_x.{field}"
     with Index(generated).open("public").reader() as reader:
@@ -205,8 +205,8 @@ def test_a_postings_file_that_cannot_be_written_leaves_nothing_behind(
 def test_a_phrase_finds_consecutive_words_and_leaves_positions_beyond_its_keys_to_whoosh():
     import numpy as np
 
-    from archive import engine
-    from archive.schema import VarintPositions
+    from archive.backends.whoosh import engine
+    from archive.backends.whoosh.schema import VarintPositions
 
     fmt = VarintPositions()
 
@@ -230,7 +230,7 @@ def test_positions_are_read_back_exactly_one_value_or_thousands_at_once():
 
     import numpy as np
 
-    from archive.schema import VarintPositions
+    from archive.backends.whoosh.schema import VarintPositions
 
     rng = random.Random(5)
     fmt = VarintPositions()
@@ -257,7 +257,7 @@ def test_positions_are_read_back_exactly_one_value_or_thousands_at_once():
 
 
 def test_a_value_that_does_not_hold_what_it_counts_is_refused():
-    from archive.schema import VarintPositions
+    from archive.backends.whoosh.schema import VarintPositions
 
     value = VarintPositions().encode([3, 9])
     with pytest.raises(ValueError):
@@ -267,7 +267,7 @@ def test_a_value_that_does_not_hold_what_it_counts_is_refused():
 
 
 def test_segment_arrays_are_kept_beside_the_segment_and_survive_damage(indexed_home, monkeypatch):
-    from archive import engine
+    from archive.backends.whoosh import engine
 
     def fresh_search():
         engine._segments.clear()  # as a new process starts

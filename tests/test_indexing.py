@@ -8,12 +8,13 @@ import time
 
 import pytest
 
-from archive import engine, filetable, indexing
+from archive import filetable
 from archive.analysis import EXACT
+from archive.backends.whoosh import engine, indexing
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.errors import IndexUnavailable
 from archive.filetable import FileTable, Row
-from archive.indexing import Index
 from archive.search import SearchService
 
 from .conftest import write_doc
@@ -141,7 +142,7 @@ def test_a_failed_rebuild_leaves_the_live_index_alone(indexed_home, monkeypatch)
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("archive.indexing._build_segments", explode)
+    monkeypatch.setattr("archive.backends.whoosh.indexing._build_segments", explode)
     with pytest.raises(RuntimeError):
         index.rebuild(Corpus(indexed_home))
     assert index.generation() == live
@@ -410,3 +411,28 @@ def test_many_small_changes_are_merged_and_every_document_stays_found(indexed_ho
             assert ids(service, f"zanzibarian{number}x") == {f"new-statement-{number}"}
         assert ids(service, "later") == {"new-statement-3"}
         assert service.search("").total == 5 + indexing.MERGE_FACTOR + 2
+
+
+def test_an_index_written_before_the_backend_had_its_own_package_still_opens(
+    sample_home, monkeypatch
+):
+    """Its tables of contents name the field types and analyzer where they
+    were (archive.schema, archive.analysis); those names still find them."""
+    from archive.backends.whoosh.analyzer import ArchiveAnalyzer
+    from archive.backends.whoosh.schema import AnalysedText, VarintPositions
+
+    with monkeypatch.context() as old_layout:  # pickled under their old modules
+        old_layout.setattr(AnalysedText, "__module__", "archive.schema")
+        old_layout.setattr(VarintPositions, "__module__", "archive.schema")
+        old_layout.setattr(ArchiveAnalyzer, "__module__", "archive.analysis")
+        Index(sample_home).rebuild(Corpus(sample_home))
+    tocs = list((sample_home / "index").rglob("*.toc"))
+    assert tocs
+    for toc in tocs:
+        data = toc.read_bytes()
+        assert b"archive.schema\nAnalysedText" in data
+        assert b"archive.analysis\nArchiveAnalyzer" in data
+        assert b"archive.backends" not in data
+    with SearchService(sample_home) as service:
+        assert service.search("Raissouni").total == 2
+        assert service.search('"human rights defenders"').total == 1

@@ -199,8 +199,8 @@ def test_a_prefix_that_expands_too_far_gives_a_message(indexed_home, service):
         "letter/2021/many.md",
         f"---\nid: many\ntitle: Many\ntype: letter\nlanguage: en\ndate: 2021\n---\n{words}\n",
     )
+    from archive.backends.whoosh.indexing import Index
     from archive.corpus import Corpus
-    from archive.indexing import Index
 
     Index(indexed_home).update(Corpus(indexed_home))
     result = service.search("zq*")
@@ -217,8 +217,8 @@ def test_the_prefixes_of_one_query_share_one_budget(indexed_home, service, monke
         "letter/2021/twenty.md",
         f"---\nid: twenty\ntitle: Twenty\ntype: letter\nlanguage: en\ndate: 2021\n---\n{words}\n",
     )
+    from archive.backends.whoosh.indexing import Index
     from archive.corpus import Corpus
-    from archive.indexing import Index
 
     Index(indexed_home).update(Corpus(indexed_home))
     monkeypatch.setattr(planner_module, "MAX_PREFIX_TERMS", 15)
@@ -350,8 +350,8 @@ def test_suggestions_never_come_from_restricted_documents(indexed_home, service)
         "language: en\ndate: 2021\nsubject: jamal-khashoggi\nstatus: detained\n"
         "access: restricted\n---\nThe informant Zorglubovich met them.\n",
     )
+    from archive.backends.whoosh.indexing import Index
     from archive.corpus import Corpus
-    from archive.indexing import Index
 
     Index(indexed_home).update(Corpus(indexed_home))
     assert service.search("Zorglubovic").suggestion is None

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.document import Document
 from archive.editing import Editor
-from archive.indexing import Index
 from archive.search import SearchService
 from benchmarks.crash import crash
 from benchmarks.hostile import WORST, vocabulary_of

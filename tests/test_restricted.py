@@ -13,9 +13,10 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from archive import create_app, indexing
+from archive import create_app
+from archive.backends.whoosh import indexing
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
-from archive.indexing import Index
 from archive.search import SearchService
 from archive.users import Users
 

@@ -7,10 +7,10 @@ import threading
 import pytest
 from whoosh.matching import UnionMatcher
 
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.document import Document
 from archive.errors import ArchiveError
-from archive.indexing import Index
 from archive.search import Filters, SearchService
 
 
@@ -213,7 +213,7 @@ def test_two_rare_words_ored_on_a_large_index_finish(tmp_path):
 
 
 def test_warming_loads_what_the_first_search_would_wait_for(service):
-    from archive import engine
+    from archive.backends.whoosh import engine
 
     service.warm()
     assert service.registry._names is not None

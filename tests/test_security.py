@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from archive.backends.whoosh.indexing import Index
 from archive.config import from_environment
 from archive.corpus import Corpus
 from archive.errors import ArchiveError
-from archive.indexing import Index
 from archive.search import SearchService
 from archive.users import FREE_ATTEMPTS, MAX_WAIT, LoginThrottle, Sessions, Users
 from archive.web.feeds import spreadsheet_cell

@@ -12,12 +12,12 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.reading import SegmentReader
 
-from archive import engine, positions
+from archive.backends.whoosh import engine, positions
+from archive.backends.whoosh.indexing import _scan, _Writer, part_of
+from archive.backends.whoosh.positions import PositionsFile
+from archive.backends.whoosh.schema import VarintPositions, build_schema, document_to_fields
+from archive.backends.whoosh.segments import BLOCK, COMPRESSION, BulkSegmentWriter
 from archive.corpus import Corpus
-from archive.indexing import _scan, _Writer, part_of
-from archive.positions import PositionsFile
-from archive.schema import VarintPositions, build_schema, document_to_fields
-from archive.segments import BLOCK, COMPRESSION, BulkSegmentWriter
 from benchmarks.generate import generate
 
 
@@ -133,7 +133,7 @@ def test_terms_longer_than_a_block_and_absent_fields_match_whoosh(
         for n in range(3 * BLOCK + 5)
     ]
     if short_blocks == "compressed":
-        monkeypatch.setattr("archive.segments._compress", _whooshs_compression)
+        monkeypatch.setattr("archive.backends.whoosh.segments._compress", _whooshs_compression)
     ours = _write_segment(tmp_path / "bulk", BulkSegmentWriter, schema, documents)
     theirs = _write_segment(tmp_path / "whoosh", _Writer, schema, documents)
     if short_blocks == "compressed":
@@ -144,7 +144,7 @@ def test_terms_longer_than_a_block_and_absent_fields_match_whoosh(
 def test_bulk_segment_is_byte_identical_to_whooshs_with_its_compression(
     generated_fields, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr("archive.segments._compress", _whooshs_compression)
+    monkeypatch.setattr("archive.backends.whoosh.segments._compress", _whooshs_compression)
     schema = build_schema()
     ours, _ = _write_segment(tmp_path / "bulk", BulkSegmentWriter, schema, generated_fields)
     theirs, _ = _write_segment(tmp_path / "whoosh", _Writer, schema, generated_fields)
@@ -166,7 +166,7 @@ def test_a_segment_sorted_in_runs_is_the_segment_sorted_at_once(
         return BulkSegmentWriter(ix, run_postings=5_000, **kwargs)
 
     # Runs of a few documents, read back a few values at a time.
-    monkeypatch.setattr("archive.segments._Cursor.CHUNK", 7)
+    monkeypatch.setattr("archive.backends.whoosh.segments._Cursor.CHUNK", 7)
     runs, runs_postings = _write_segment(tmp_path / "runs", in_runs, schema, generated_fields)
     assert runs == whole
     assert runs_postings == whole_postings
@@ -362,7 +362,7 @@ def test_bulk_writer_refuses_what_it_cannot_write(tmp_path):
 
 
 def test_a_rebuild_in_several_segments_finds_what_one_segment_finds(tmp_path, monkeypatch):
-    from archive.indexing import Index
+    from archive.backends.whoosh.indexing import Index
     from archive.search import Filters, SearchService
 
     home = tmp_path / "home"
@@ -383,7 +383,7 @@ def test_a_rebuild_in_several_segments_finds_what_one_segment_finds(tmp_path, mo
     Index(home, processes=2).rebuild(Corpus(home))  # one segment per worker
     assert answers() == whole
     # Sorted in many runs on disk, merged into one segment.
-    monkeypatch.setattr("archive.indexing.RUN_POSTINGS", 20_000)
+    monkeypatch.setattr("archive.backends.whoosh.indexing.RUN_POSTINGS", 20_000)
     Index(home, processes=1).rebuild(Corpus(home))
     with Index(home).open("public").reader() as reader:
         assert len(reader.leaf_readers()) == 1

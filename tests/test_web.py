@@ -395,9 +395,9 @@ def test_an_unexpected_error_is_a_friendly_500(app, client, monkeypatch):
 
 
 def test_a_document_added_while_serving_is_found_at_once(app, client, indexed_home):
+    from archive.backends.whoosh.indexing import Index
     from archive.corpus import Corpus
     from archive.document import Document
-    from archive.indexing import Index
 
     assert result_ids(client.get("/en/search?q=quokkaesque")) == []
     corpus = Corpus(indexed_home)

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 import pytest
 
 from archive import create_app
+from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.document import Document, Event
-from archive.indexing import Index
 
 PAYLOADS = [
     "<script>alert(1)</script>",

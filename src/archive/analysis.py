@@ -36,7 +36,6 @@ from functools import cache, lru_cache
 import Stemmer
 from babel import Locale
 from pyarabic import araby, propernouns
-from whoosh.analysis import Analyzer, Token
 
 from . import wordcounts
 
@@ -957,96 +956,19 @@ def analyse_document(parts: list[str], language: str, sequences: list | None = N
     return title, body, exact, analysed
 
 
-class LanguageText(str):
-    """Text to index, tagged with the language of the document it comes from."""
-
-    language: str = "en"
-
-    def __new__(cls, text: str, language: str):
-        self = super().__new__(cls, text)
-        self.language = language
-        return self
-
-
 #: Paragraph breaks in analysed-field text move positions to the next multiple of
 #: this, so `position // PARAGRAPH_GAP` is the paragraph number (0 = title) and
 #: no phrase can match across two paragraphs.
 PARAGRAPH_GAP = 1 << 16
-_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 
 
-class ArchiveAnalyzer(Analyzer):
-    """Whoosh analyzer for the archive's text fields.
+def __getattr__(name: str):
+    """`ArchiveAnalyzer` and `LanguageText` live with the Whoosh backend; the
+    tables of contents of indexes written before it moved there name them
+    here, so they are found here too (without importing Whoosh otherwise)."""
+    if name in ("ArchiveAnalyzer", "LanguageText"):
+        from .backends.whoosh import analyzer
 
-    ``ArchiveAnalyzer("stemmed")`` stems by the language of a `LanguageText`
-    value (English when the value is a plain string, as a query is);
-    ``ArchiveAnalyzer("exact")`` only normalises; ``ArchiveAnalyzer("analysed")``
-    gives each word's `positional_terms`, numbered by paragraph.
-    """
-
-    def __init__(self, chain: str = "stemmed"):
-        self.chain = chain
-
-    def __repr__(self) -> str:
-        return f"ArchiveAnalyzer({self.chain!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ArchiveAnalyzer) and other.chain == self.chain
-
-    def __hash__(self) -> int:
-        return hash(self.chain)
-
-    def __call__(
-        self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        tokenize=True,
-        mode="",
-        **kwargs,
-    ):
-        if self.chain in (EXACT, ANALYSED):
-            chain = self.chain
-        else:
-            chain = getattr(value, "language", "en")
-            chain = chain if chain in ("en", "fr", "ar") else "en"
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        token.boost = 1.0
-        token.stopped = False
-        exact = chain in (EXACT, ANALYSED)
-        pos = start_pos - 1
-        last_end = 0
-        for match in WORD.finditer(value) if tokenize else [None]:
-            raw = match.group() if match else value
-            terms = positional_terms(raw) if chain == ANALYSED else terms_of(raw, chain)
-            if exact and match and positions:
-                if _PARAGRAPH_BREAK.search(value, last_end, match.start()):
-                    pos = (pos // PARAGRAPH_GAP + 1) * PARAGRAPH_GAP - 1
-                last_end = match.end()
-            if not terms:
-                if not removestops:
-                    pos += 1
-                    token.text = raw.casefold()
-                    token.stopped = True
-                    token.pos = pos
-                    if chars and match:
-                        token.startchar = start_char + match.start()
-                        token.endchar = start_char + match.end()
-                    yield token
-                    token.stopped = False
-                continue
-            for term in terms:
-                pos += 1
-                token.text = term
-                if keeporiginal:
-                    token.original = raw
-                if positions:
-                    token.pos = pos
-                if chars and match:
-                    token.startchar = start_char + match.start()
-                    token.endchar = start_char + match.end()
-                yield token
+        return getattr(analyzer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

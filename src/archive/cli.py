@@ -20,13 +20,13 @@ from pathlib import Path
 import click
 
 from . import analysis, i18n
+from .backends.whoosh.indexing import Index, die_with_parent
 from .config import SORTS, current, home_from_env
 from .corpus import Corpus, render_document
 from .document import LANGUAGES, TYPES, Document
 from .editing import Editor
 from .errors import ArchiveError, IndexUnavailable
 from .i18n import LOCALES, N_, gettext, ngettext
-from .indexing import Index, die_with_parent
 
 _session = {"locale": "en"}
 

@@ -88,6 +88,21 @@ class Document:
 FRONT_MATTER_FIELDS = tuple(f.name for f in fields(Document) if f.name not in ("body", "path"))
 
 
+def searchable_parts(document: Document) -> list[str]:
+    """All the text words are searched in: title, paragraphs, then case details.
+
+    Each part is a paragraph of the analysed field, so its positions say which
+    paragraph a word is in (0 is the title, n is ``#pn``).
+    """
+    details = [*document.charges, document.sentence or ""]
+    details += [event.event for event in document.events]
+    return [document.title, *document.paragraphs(), *(d for d in details if d)]
+
+
+def searchable_text(document: Document) -> str:
+    return "\n\n".join(searchable_parts(document))
+
+
 def split_paragraphs(text: str) -> list[str]:
     """Split text on blank lines; paragraph numbers are positions in this list + 1."""
     return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]

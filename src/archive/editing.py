@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .backends.whoosh.indexing import Index
 from .corpus import (
     ORIGINALS_DIR,
     Corpus,
@@ -32,7 +33,6 @@ from .document import Document
 from .errors import ArchiveError, NotFound
 from .history import History
 from .i18n import N_
-from .indexing import Index
 from .registry import Registry
 
 log = logging.getLogger("archive.editing")

@@ -21,7 +21,6 @@ from pathlib import Path
 from babel.dates import get_month_names
 
 from . import config
-from . import facets as facet_data
 from .analysis import (
     EXACT,
     query_terms,
@@ -32,8 +31,9 @@ from .analysis import (
 from .backends import open_backend
 from .config import SORTS
 from .corpus import Corpus, parse_date
-from .document import LANGUAGES, TYPES, Document, date_key
+from .document import LANGUAGES, TYPES, Document, date_key, searchable_parts
 from .errors import ArchiveError, NotFound
+from .fields import FACETS
 from .i18n import N_, gettext, language_name
 from .planner import ENTITY_FIELDS, Planned, Planner
 from .query import (
@@ -41,7 +41,6 @@ from .query import (
     parse,
 )
 from .registry import Registry
-from .schema import searchable_parts
 from .snippets import MatchTerms, Paragraph, Snippet, analyse_paragraphs, make_snippet
 
 #: Most values listed per facet (the most frequent; selected values are always listed).
@@ -542,7 +541,7 @@ class SearchService:
     # --- Facets ----------------------------------------------------------------------
 
     def _facets(self, counts, selected, locale: str, view) -> dict[str, list[FacetValue]]:
-        shown = list(facet_data.FACETS)
+        shown = list(FACETS)
         if len(selected.get("year", ())) == 1:
             shown.append("month")
         facets = {}

@@ -58,14 +58,15 @@ from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from . import analysis, engine
-from .corpus import Corpus, write_atomic
-from .document import Document
-from .errors import IndexUnavailable, Problem
-from .filetable import STAT, FileTable, Row, signature, stat_now
-from .i18n import N_, gettext
+from ... import analysis
+from ...corpus import Corpus, write_atomic
+from ...document import Document
+from ...errors import IndexUnavailable, Problem
+from ...filetable import STAT, FileTable, Row, signature, stat_now
+from ...i18n import N_, gettext
+from ...registry import fingerprint as registry_fingerprint
+from . import engine
 from .positions import FILES_FROM
-from .registry import fingerprint as registry_fingerprint
 from .schema import build_schema, document_to_fields
 from .segments import BulkSegmentWriter
 

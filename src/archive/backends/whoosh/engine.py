@@ -42,7 +42,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from .analysis import PARAGRAPH_GAP
+from ...analysis import PARAGRAPH_GAP
 from .positions import FILES_FROM, FilePostings, PositionsFile, PositionsWriter, file_name
 from .schema import COLUMN_FIELDS, VarintPositions
 from .segments import read_postings

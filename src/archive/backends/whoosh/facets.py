@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 from .schema import COLUMN_FIELDS
 
-#: Facets counted on every search, in display order.
-FACETS = ("country", "organisation", "person", "year", "type", "language")
 _MULTI_VALUED = ("country", "organisation", "person")
 
 

@@ -1,10 +1,10 @@
 """The embedded backend: a Whoosh index in the archive home.
 
-`WhooshBackend` writes through `archive.indexing.Index` and opens one
+`WhooshBackend` writes through `indexing.Index` and opens one
 `WhooshView` (a searcher) per thread and per part, reopened when the index
 changes: searchers are never shared between threads nor refreshed in place.
 `to_query` compiles a plan (`archive.plan`) to Whoosh queries, which the
-vectorised evaluator of `archive.engine` runs (or, with ``reference=True``,
+vectorised evaluator of `engine` runs (or, with ``reference=True``,
 Whoosh's own matchers one document at a time: the differential tests
 compare the two).
 """
@@ -21,15 +21,17 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from whoosh import query as wq
 
-from .. import engine, plan
-from .. import facets as facet_data
-from ..analysis import ANALYSED, EXACT, phrase_in, terms_of, word_matches
-from ..document import Document
-from ..engine import AnyTerm, SameParagraph
-from ..indexing import Index
-from ..planner import ENTITY_FIELDS, MENTION_FIELD, date_bounds
-from ..schema import SEARCH_FIELDS, searchable_text
-from . import Texts
+from ... import plan
+from ...analysis import ANALYSED, EXACT, phrase_in, terms_of, word_matches
+from ...document import Document, searchable_text
+from ...fields import FACETS
+from ...planner import ENTITY_FIELDS, MENTION_FIELD, date_bounds
+from .. import Texts
+from . import engine
+from . import facets as facet_data
+from .engine import AnyTerm, SameParagraph
+from .indexing import Index
+from .schema import SEARCH_FIELDS
 
 # --- Plans to Whoosh queries -------------------------------------------------------------
 
@@ -382,7 +384,7 @@ def _engine_search(searcher, query, searching: bool, filters, selected, sort, li
     """(total, first `limit` (docnum, score) in order, facet counts), vectorised."""
     low, high = date_bounds(filters.date_from, filters.date_to)
     dated = bool(filters.date_from or filters.date_to)
-    names = (*facet_data.FACETS, "month")
+    names = (*FACETS, "month")
     counts: dict[str, dict[str, int]] = {name: {} for name in names}
     chosen = {name: set(values) for name, values in selected.items()}
     kept = []
@@ -497,7 +499,7 @@ def _filter_and_count(matches: list[Match], selected: dict[str, tuple[str, ...]]
     a reader can widen a selection as well as narrow it.
     """
     chosen = {name: set(values) for name, values in selected.items()}
-    counts = {name: {} for name in (*facet_data.FACETS, "month")}
+    counts = {name: {} for name in (*FACETS, "month")}
     results = []
     for match in matches:
         columns, docnum = match[0], match[1]
@@ -511,7 +513,7 @@ def _filter_and_count(matches: list[Match], selected: dict[str, tuple[str, ...]]
                     break
         if failures > 1:
             continue
-        names = (*facet_data.FACETS, "month") if failures == 0 else (failed,)
+        names = (*FACETS, "month") if failures == 0 else (failed,)
         for name in names:
             counter = counts[name]
             for value in columns.of(name, docnum):
