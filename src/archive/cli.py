@@ -26,6 +26,7 @@ from .corpus import Corpus, render_document
 from .document import LANGUAGES, TYPES, Document
 from .editing import Editor
 from .errors import ArchiveError, IndexUnavailable
+from .fields import FACET, FACET_TABLE
 from .i18n import LOCALES, N_, gettext, ngettext
 
 _session = {"locale": "en"}
@@ -283,19 +284,7 @@ def stats(obj: Context, include_restricted: bool) -> None:
     for name in ("type", "language", "year", "country", "organisation"):
         values = result.facets[name][:10]
         listed = ", ".join(f"{v.label} {v.count}" for v in values)
-        click.echo(f"{obj._(FACET_TITLES[name])}: {listed}")
-
-
-#: Facet names as the CLI and the web pages title them.
-FACET_TITLES = {
-    "country": N_("Country"),
-    "organisation": N_("Organisation"),
-    "person": N_("Person"),
-    "year": N_("Year"),
-    "month": N_("Month"),
-    "type": N_("Type"),
-    "language": N_("Language"),
-}
+        click.echo(f"{obj._(FACET[name].title)}: {listed}")
 
 
 @cli.command()
@@ -313,14 +302,17 @@ def show(obj: Context, doc_id: str, as_json: bool, include_restricted: bool) -> 
         click.echo(render_document(document), nl=False)
 
 
+def _facet_options(command):
+    """An option per facet (`fields.FACET_TABLE`), repeatable, into `search.Filters`."""
+    for facet in reversed(FACET_TABLE):
+        option = click.option(f"--{facet.option}", facet.attribute, multiple=True, help=facet.help)
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("query", required=False, default="")
-@click.option("--country", "countries", multiple=True, help="Country code (repeatable).")
-@click.option("--org", "organisations", multiple=True, help="Organisation id (repeatable).")
-@click.option("--person", "people", multiple=True, help="Person id (repeatable).")
-@click.option("--type", "types", multiple=True, help="letter, statement or case (repeatable).")
-@click.option("--language", "languages", multiple=True, help="ar, en or fr (repeatable).")
-@click.option("--year", "years", multiple=True, help="Year (repeatable).")
+@_facet_options
 @click.option("--from", "date_from", default="", help="Earliest date (YYYY[-MM[-DD]]).")
 @click.option("--to", "date_to", default="", help="Latest date (YYYY[-MM[-DD]]).")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)

@@ -26,13 +26,14 @@ from .analysis import (
 from .corpus import parse_date
 from .document import LANGUAGES, date_key
 from .errors import ArchiveError
+from .fields import ENTITY_FACETS
 from .i18n import N_, language_name
 from .query import And, DateRange, Field, Message, Near, Not, Or, Phrase, Prefix, Word
 from .registry import MAX_NAME_WORDS, Entity, Registry
 from .snippets import MatchTerms
 
 #: Registry kind -> indexed field of the documents tagged with it.
-ENTITY_FIELDS = {"country": "country", "organisation": "org", "person": "person"}
+ENTITY_FIELDS = {kind: facet.field for kind, facet in ENTITY_FACETS.items()}
 #: The field of entities named in the text, as "kind:id" terms.
 MENTION_FIELD = "mention"
 #: Words all the prefixes of one query may expand to together; a prefix that
@@ -297,8 +298,9 @@ class Planner:
                 self.terms.stemmed.update(terms)
                 parts.append(plan.TitleWords(terms) if terms else None)
             return plan.all_of(parts)
-        if name in ("country", "org", "person"):
-            kind = {"country": "country", "org": "organisation", "person": "person"}[name]
+        tagged = {facet.parameter: kind for kind, facet in ENTITY_FACETS.items()}
+        if name in tagged:
+            kind = tagged[name]
             entities = self.resolve(kind, value)
             if not entities:
                 self.messages.append(Message(UNKNOWN_ENTITY[kind], {"value": value}))

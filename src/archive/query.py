@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .fields import FACET_TABLE
 from .i18n import N_
 
 MAX_QUERY_LENGTH = 1000
@@ -39,11 +40,7 @@ MAX_PROXIMITY = 100
 #: Field names and their aliases (Arabic, French, long forms).
 FIELD_ALIASES = {
     "title": ("title", "titre", "عنوان", "العنوان"),
-    "country": ("country", "pays", "بلد", "البلد", "دولة", "الدولة"),
-    "org": ("org", "organisation", "organization", "organisme", "منظمة", "المنظمة", "جهة"),
-    "person": ("person", "personne", "شخص", "الشخص"),
-    "type": ("type", "نوع", "النوع"),
-    "lang": ("lang", "language", "langue", "لغة", "اللغة"),
+    **{f.parameter: (f.parameter, *f.aliases) for f in FACET_TABLE if f.aliases},
     "date": ("date", "تاريخ", "التاريخ"),
 }
 _FIELDS = {alias.casefold(): name for name, aliases in FIELD_ALIASES.items() for alias in aliases}

@@ -33,7 +33,7 @@ from .config import SORTS
 from .corpus import Corpus, parse_date
 from .document import LANGUAGES, TYPES, Document, date_key, searchable_parts
 from .errors import ArchiveError, NotFound
-from .fields import FACETS
+from .fields import ENTITY_FACETS, FACET, FACET_TABLE, FACETS
 from .i18n import N_, gettext, language_name
 from .planner import ENTITY_FIELDS, Planned, Planner
 from .query import (
@@ -82,16 +82,8 @@ class Filters:
 
     def selected(self) -> dict[str, tuple[str, ...]]:
         """Facet name -> selected values, for the facets that have a selection."""
-        pairs = {
-            "country": self.countries,
-            "organisation": self.organisations,
-            "person": self.people,
-            "type": self.types,
-            "language": self.languages,
-            "year": self.years,
-            "month": self.months,
-        }
-        return {k: v for k, v in pairs.items() if v}
+        found = {facet.name: getattr(self, facet.attribute) for facet in FACET_TABLE}
+        return {name: values for name, values in found.items() if values}
 
 
 @dataclass(frozen=True)
@@ -307,13 +299,11 @@ class SearchService:
         max_page_size: int | None = None,
     ) -> None:
         """Raise `ArchiveError` naming the first unknown filter value or bad parameter."""
-        checks = (
-            ("country", filters.countries, self.registry.countries),
-            ("org", filters.organisations, self.registry.organisations),
-            ("person", filters.people, self.registry.people),
-            ("type", filters.types, TYPES),
-            ("lang", filters.languages, LANGUAGES),
-        )
+        checks = [
+            (facet.parameter, getattr(filters, facet.attribute), self.registry.by_kind(kind))
+            for kind, facet in ENTITY_FACETS.items()
+        ]
+        checks += [("type", filters.types, TYPES), ("lang", filters.languages, LANGUAGES)]
         for name, values, known in checks:
             for value in values:
                 if value not in known:
@@ -589,10 +579,8 @@ class SearchService:
         return label
 
     def _facet_label(self, facet: str, value: str, locale: str) -> str:
-        if facet == "country":
-            return self.registry.label("country", value, locale)
-        if facet in ("organisation", "person"):
-            return self.registry.label(facet, value, locale)
+        if FACET[facet].entity:
+            return self.registry.label(FACET[facet].entity, value, locale)
         if facet == "type":
             return gettext(TYPE_LABELS[value], locale) if value in TYPE_LABELS else value
         if facet == "language":

@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..citation import without_bidi_controls
 from ..errors import ArchiveError
+from ..fields import FACET
 from ..i18n import N_, gettext, interface_languages, select_locale_from_headers
 from ..search import CASE_STATUS_LABELS, TYPE_LABELS, SearchService
 from ..users import LoginThrottle, Sessions, Users
@@ -161,6 +162,8 @@ def init_app(app) -> None:
         return {
             "entity_label": lambda kind, value: registry.label(kind, value, lang),
             "type_label": lambda value: gettext(TYPE_LABELS.get(value, value), lang),
+            "facet_title": lambda name: gettext(FACET[name].title, lang),
+            "facet_parameter": lambda name: FACET[name].parameter,
             "language_url": language_url,
             "status_label": lambda value: gettext(CASE_STATUS_LABELS.get(value, value), lang),
             "list_separator": list_separator(lang),

@@ -14,32 +14,15 @@ from flask import g
 from werkzeug.datastructures import MultiDict
 
 from ..errors import ArchiveError
+from ..fields import ENTITY_FACETS, FACET_TABLE
 from ..i18n import N_
 from ..search import Filters, SearchResult
 from . import service
 
 #: Facet name -> URL parameter.
-FACET_PARAMS = {
-    "country": "country",
-    "organisation": "org",
-    "person": "person",
-    "type": "type",
-    "language": "lang",
-    "year": "year",
-    "month": "month",
-}
-_FILTER_FIELDS = {
-    "country": "countries",
-    "organisation": "organisations",
-    "person": "people",
-    "type": "types",
-    "language": "languages",
-    "year": "years",
-    "month": "months",
-}
+FACET_PARAMS = {facet.name: facet.parameter for facet in FACET_TABLE}
+_FILTER_FIELDS = {facet.name: facet.attribute for facet in FACET_TABLE}
 MAX_VALUES = 50  # values per facet parameter
-#: Facets whose values are registry ids.
-ID_FACETS = ("country", "organisation", "person")
 
 
 @dataclass(frozen=True)
@@ -140,7 +123,7 @@ def refuse_unseen_ids(filters: Filters, include_restricted: bool) -> None:
     so that the first one refused is the same either way.
     """
     registry = service().registry
-    for facet in ID_FACETS:
+    for facet in (f.name for f in ENTITY_FACETS.values()):
         field = _FILTER_FIELDS[facet]
         values = getattr(filters, field)
         known = tuple(v for v in values if v in registry.by_kind(facet))

@@ -24,7 +24,7 @@ from whoosh import query as wq
 from ... import plan
 from ...analysis import ANALYSED, EXACT, phrase_in, terms_of, word_matches
 from ...document import Document, searchable_text
-from ...fields import FACETS
+from ...fields import FACET, FACETS
 from ...planner import ENTITY_FIELDS, MENTION_FIELD, date_bounds
 from .. import Texts
 from . import engine
@@ -263,14 +263,13 @@ class WhooshView:
                 scores[offset + local] = score / best
         weights = _entity_weights(reader, document)
         total = sum(weights.values()) or 1.0
-        facet_of = {"person": "person", "org": "organisation", "country": "country"}
         for subsearcher, offset in searcher.leaf_searchers():
             if not weights or subsearcher.reader().segment() is None:
                 continue
             data = engine.segment(subsearcher.reader())
             shared = np.zeros(data.size)
-            for (fieldname, value), weight in weights.items():
-                docs, codes, table = engine.facet_values(data, facet_of[fieldname])
+            for (facet, value), weight in weights.items():
+                docs, codes, table = engine.facet_values(data, facet)
                 if value in table:
                     tagged = docs[codes == table.index(value)]
                     shared[tagged[data.live[tagged]]] += weight / total
@@ -284,7 +283,8 @@ class WhooshView:
 
 #: Terms per document used to find similar documents.
 SIMILAR_TERMS = 20
-ENTITY_WEIGHTS = {"person": 3.0, "org": 1.0, "country": 0.5}
+#: How much sharing a value of each facet of registry ids counts.
+ENTITY_WEIGHTS = {"person": 3.0, "organisation": 1.0, "country": 0.5}
 
 
 def _closest(reader, term: str) -> str | None:
@@ -357,18 +357,14 @@ def _distinctive_terms_query(reader, document: Document) -> wq.Query | None:
 
 
 def _entity_weights(reader, document: Document) -> dict[tuple[str, str], float]:
-    """(field, value) -> weight of each entity the document is tagged with; rarer weighs more."""
+    """(facet, value) -> weight of each entity the document is tagged with; rarer weighs more."""
     total = reader.doc_count() or 1
     weights = {}
-    for fieldname, values in (
-        ("person", document.people),
-        ("org", document.organisations),
-        ("country", document.countries),
-    ):
-        for value in values:
-            frequency = engine.live_frequency(reader, fieldname, value, exact=True) or 1
-            idf = math.log(1 + total / frequency)
-            weights[(fieldname, value)] = ENTITY_WEIGHTS[fieldname] * idf
+    for name, weight in ENTITY_WEIGHTS.items():
+        facet = FACET[name]
+        for value in getattr(document, facet.document):
+            frequency = engine.live_frequency(reader, facet.field, value, exact=True) or 1
+            weights[(name, value)] = weight * math.log(1 + total / frequency)
     return weights
 
 

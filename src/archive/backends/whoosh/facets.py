@@ -14,9 +14,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ...fields import TAG_FACETS
 from .schema import COLUMN_FIELDS
 
-_MULTI_VALUED = ("country", "organisation", "person")
+_MULTI_VALUED = tuple(facet.name for facet in TAG_FACETS if facet.multi)
 
 
 @dataclass(frozen=True)

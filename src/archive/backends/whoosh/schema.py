@@ -11,6 +11,7 @@ from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
 from ...analysis import analyse_document
 from ...document import Document, searchable_parts
+from ...fields import TAG_FACETS
 from .analyzer import ArchiveAnalyzer
 
 #: Fields searched for plain words, with their BM25F weights.
@@ -25,13 +26,7 @@ MENTION_FIELD = "mention"
 TITLE_MENTION_WEIGHT = 3
 #: Per-document value lists kept in memory for every segment (facet counts,
 #: filters, similar documents): name -> indexed field holding the values.
-COLUMN_FIELDS = {
-    "country": "country",
-    "organisation": "org",
-    "person": "person",
-    "type": "type",
-    "language": "lang",
-}
+COLUMN_FIELDS = {facet.name: facet.field for facet in TAG_FACETS}
 #: Metadata kept in the index so that a page of hits needs no file reads.
 HIT_FIELDS = (
     "id",
@@ -242,11 +237,8 @@ def build_schema() -> Schema:
         # Countries, organisations and people named in the text ("country:EG"),
         # found at index time with the registry's names in every language.
         mention=AnalysedText(analyzer=ArchiveAnalyzer("exact"), phrase=False, field_boost=0.5),
-        country=KEYWORD(commas=True, scorable=False),
-        org=KEYWORD(commas=True, scorable=False),
-        person=KEYWORD(commas=True, scorable=False),
-        type=ID,
-        lang=ID,
+        # Each facet's values: several to a document, or one.
+        **{f.field: KEYWORD(commas=True, scorable=False) if f.multi else ID for f in TAG_FACETS},
         access=ID,
         # signed: Whoosh 2.7.4 answers ranges with an upper bound wrongly on
         # unsigned numeric fields (everything matches).
@@ -276,13 +268,15 @@ def document_to_fields(document: Document, content_hash: str, names=None) -> dic
         "exact": TermCounts(exact),
         "analysed": TermCounts(analysed),
         "mention": TermCounts(mentions),
-        "country": ",".join(document.countries),
-        "org": ",".join(document.organisations),
-        "person": ",".join(document.people),
-        "type": document.type,
-        "lang": document.language,
+        **{f.field: _tags(document, f) for f in TAG_FACETS},
         "access": document.access,
         "date": document.date_key,
         "meta": meta,
         "hash": content_hash,
     }
+
+
+def _tags(document: Document, facet) -> str:
+    """A facet's values of a document as its field indexes them."""
+    values = getattr(document, facet.document)
+    return ",".join(values) if facet.multi else values

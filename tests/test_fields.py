@@ -1,0 +1,60 @@
+"""The facet table (`archive.fields`) is the one place facets are declared:
+every layer that names a facet reads it, so a facet in the table is known to
+the index, the filters, the query language, the URLs, the CLI and the pages
+in every interface language."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from archive.backends.whoosh.schema import COLUMN_FIELDS, build_schema
+from archive.cli import cli
+from archive.document import Document
+from archive.fields import FACET_TABLE, FACETS
+from archive.i18n import gettext, translations
+from archive.query import FIELD_ALIASES
+from archive.search import Filters
+from archive.web.params import FACET_PARAMS
+
+
+def test_every_facet_is_wired_through_every_layer():
+    filters = {f.name for f in dataclasses.fields(Filters)}
+    documents = {f.name for f in dataclasses.fields(Document)}
+    schema = build_schema()
+    options = {o for p in cli.commands["search"].params for o in getattr(p, "opts", ())}
+    catalogues = {locale: translations(locale) for locale in ("ar", "fr")}
+    for facet in FACET_TABLE:
+        assert facet.attribute in filters, facet.name
+        assert FACET_PARAMS[facet.name] == facet.parameter
+        assert f"--{facet.option}" in options, facet.name
+        if facet.field:
+            assert facet.document in documents, facet.name
+            assert facet.field in schema.names(), facet.name
+            assert COLUMN_FIELDS[facet.name] == facet.field
+        if facet.aliases:
+            assert FIELD_ALIASES[facet.parameter][0] == facet.parameter
+        for locale in ("ar", "fr"):  # translated (French may say it as English does)
+            assert facet.title in catalogues[locale]._catalog, (facet.name, locale)
+        assert gettext(facet.title, "ar") != facet.title
+
+
+def test_a_selection_of_every_facet_reaches_the_search(service):
+    everything = service.search("")
+    for facet in FACET_TABLE:
+        shown = everything.facets.get(facet.name) or []
+        if not shown:
+            continue
+        value = shown[0].value
+        narrowed = service.search("", Filters(**{facet.attribute: (value,)}))
+        assert 0 < narrowed.total <= everything.total, facet.name
+        assert all(v.selected == (v.value == value) for v in narrowed.facets[facet.name])
+    assert set(everything.facets) == set(FACETS)
+
+
+def test_a_query_field_of_every_facet_finds_what_its_filter_finds(service):
+    for facet, value in (("country", "MA"), ("type", "case"), ("language", "ar")):
+        parameter = next(f.parameter for f in FACET_TABLE if f.name == facet)
+        attribute = next(f.attribute for f in FACET_TABLE if f.name == facet)
+        by_query = {h.id for h in service.search(f"{parameter}:{value}").hits}
+        by_filter = {h.id for h in service.search("", Filters(**{attribute: (value,)})).hits}
+        assert by_query == by_filter and by_query, facet
