@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from archive import create_app, extract, ingest
 from archive.cli import cli
 from archive.extract import ExtractionError, Limits, extract_text
+from archive.extract import pdf as extract_pdf
 from archive.users import Users
 
 from .test_uploads import upload
@@ -90,8 +91,8 @@ def signed_in(indexed_home):
 
 def test_a_content_stream_shared_by_every_page_is_read_once(monkeypatch):
     read = []
-    page_text = extract._page_text
-    monkeypatch.setattr(extract, "_page_text", lambda page: read.append(1) or page_text(page))
+    page_text = extract_pdf._page_text
+    monkeypatch.setattr(extract_pdf, "_page_text", lambda page: read.append(1) or page_text(page))
     extracted = extract_text(hostile_pdf(10, 100), "shared.pdf")
     assert len(read) == 1
     assert extracted.pages == 10
@@ -100,8 +101,8 @@ def test_a_content_stream_shared_by_every_page_is_read_once(monkeypatch):
 
 def test_pages_with_their_own_content_are_each_read(monkeypatch):
     read = []
-    page_text = extract._page_text
-    monkeypatch.setattr(extract, "_page_text", lambda page: read.append(1) or page_text(page))
+    page_text = extract_pdf._page_text
+    monkeypatch.setattr(extract_pdf, "_page_text", lambda page: read.append(1) or page_text(page))
     extracted = extract_text(hostile_pdf(3, 100, shared=False), "own.pdf")
     assert len(read) == 3
     assert extracted.text.count("Words shown on every page") == 3

@@ -1,0 +1,333 @@
+"""Metadata proposed for an extracted text: id, title, language, date, type,
+status, countries, organisations and people, with flags for what an
+archivist must check."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import PurePath
+
+from ..analysis import fold_accents, is_arabic, strip_marks
+from ..analysis import word_matches as _word_matches
+from ..document import CASE_STATUSES, ID_PATTERN, LANGUAGES, TYPES, Document
+from ..i18n import N_
+from ..registry import Registry
+from .common import Extracted, Flag, Proposal, fold
+from .dates import DATE_LABEL, propose_date
+from .names import Mention, find_mentions
+from .repeats import find_repeated_blocks
+from .signatories import match_signatories, signatory_items, without_items
+
+# --- Proposal -----------------------------------------------------------------------------
+
+
+#: How much of the text is read for the title, language, date and type (the top says it).
+CUE_CHARS = 100_000
+
+
+def propose(extracted: Extracted, original_name: str, registry: Registry) -> Proposal:
+    """A proposed `Document` for an extracted file, with what the archivist must check."""
+    flags: list[Flag] = []
+    body = extracted.text
+    blocks, deduplicated = find_repeated_blocks(body)
+    for block in blocks:
+        flags.append(
+            Flag(
+                "body",
+                N_("A passage of {words} words appears {count} times; keep one copy?"),
+                {"words": len(block.text.split()), "count": block.count},
+            )
+        )
+    text = deduplicated or body
+    head = text[:CUE_CHARS]
+    meta = extracted.front_matter
+    title = _propose_title(extracted, original_name, head, flags)
+    language = _propose_language(meta, head, flags)
+    date = propose_date(meta, extracted, title, head, flags)
+    doc_type = _propose_type(meta, title, head, flags)
+    items = signatory_items(text, registry)
+    signatories, unknown = match_signatories(items, registry)
+    # Where signatories are based ("…, Egypt") is not what the text is about.
+    mentions = find_mentions(without_items(text, items), registry)
+    countries = _propose_countries(meta, mentions, registry, flags)
+    organisations = _propose_organisations(meta, signatories, mentions, registry, flags)
+    people = _propose_people(meta, mentions, registry, flags)
+    subject = status = None
+    if doc_type == "case":
+        subject = meta.get("subject") if meta.get("subject") in registry.people else None
+        subject = subject or (people[0] if people else None)
+        status = meta.get("status") if meta.get("status") in CASE_STATUSES else None
+        status = status or _guess_status(text)
+        if not subject or not status:
+            flags.append(Flag("subject", N_("A case needs the person it is about and a status.")))
+    declared_id = _meta_str(meta, "id")
+    document = Document(
+        id=declared_id
+        if declared_id and ID_PATTERN.match(declared_id)
+        else slug(title, date, language),
+        title=title,
+        type=doc_type,
+        language=language,
+        date=date,
+        body=body,
+        countries=tuple(countries),
+        organisations=tuple(organisations),
+        people=tuple(people),
+        source=_meta_str(meta, "source") or extracted.source,
+        access="restricted" if meta.get("access") == "restricted" else "public",
+        subject=subject,
+        status=status,
+        original_name=original_name,
+    )
+    return Proposal(
+        document,
+        original_name,
+        flags,
+        new_organisations=unknown,
+        repeated_blocks=blocks,
+        deduplicated_body=deduplicated,
+    )
+
+
+def _meta_str(meta: dict, key: str) -> str | None:
+    value = meta.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _meta_list(meta: dict, key: str) -> list[str] | None:
+    value = meta.get(key)
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
+    return None
+
+
+def slug(title: str, date: str, language: str) -> str:
+    """An id from the title's ASCII words, or document-<date>-<language> without any."""
+    words = re.findall(r"[a-z0-9]+", fold_accents(title.casefold()))
+    text = ""
+    for word in words:
+        if len(text) + len(word) > 60:
+            break
+        text = f"{text}-{word}" if text else word
+    return text or "-".join(p for p in ("document", date, language) if p)
+
+
+# --- Title --------------------------------------------------------------------------------
+
+_GENERIC_TITLE = re.compile(
+    r"^(untitled|sans titre|document\d*|microsoft word|page \d+|\W*|بدون عنوان)$", re.I
+)
+
+
+def _propose_title(extracted: Extracted, original_name: str, text: str, flags) -> str:
+    title = _meta_str(extracted.front_matter, "title")
+    if title:
+        return title
+    declared = re.sub(r"^Microsoft (Word|PowerPoint) - ", "", extracted.title or "").strip()
+    stem = PurePath(original_name).stem
+    if (
+        3 <= len(declared) <= 300
+        and not _GENERIC_TITLE.match(declared)
+        and not re.search(r"\.(docx?|pdf|html?|txt|md)$", declared, re.I)
+        and declared.casefold() != stem.casefold()
+    ):
+        return declared
+    for line in text.split("\n")[:15]:
+        line = line.strip().lstrip("#").strip()
+        words = line.split()
+        if 2 <= len(words) <= 30 and len(line) <= 300 and not DATE_LABEL.match(fold(line)):
+            return line
+    flags.append(Flag("title", N_("No title found; the file name was used.")))
+    return stem
+
+
+# --- Language -----------------------------------------------------------------------------
+
+ENGLISH_WORDS = frozenset(
+    "the of and to in is that for on with as by are was were this be have has from at which "
+    "their its it an or not we they who been will would should these our all also but".split()
+)
+FRENCH_WORDS = frozenset(
+    "le la les des du de et est un une dans pour que qui sur par au aux avec ce cette ces ont "
+    "sont été leur leurs nous il elle ils elles pas ne se son sa ses était aussi mais où "
+    "très plus entre contre depuis selon".split()
+)
+_FRENCH_ELISION = re.compile(r"^(l|d|qu|n|s|c|j)['’]\w", re.I)
+#: Share of the words above which a second language is worth a flag.
+MIXED_SHARE = 0.2
+
+
+def language_shares(text: str) -> dict[str, float]:
+    """Share of the words in Arabic, English and French.
+
+    Arabic-script words count as Arabic; Latin-script words are split between English
+    and French in the proportion of each language's function words among them.
+    """
+    arabic = latin = english = french = 0
+    for match in _word_matches(text):
+        word = match.group()
+        if is_arabic(word):
+            arabic += 1
+        elif any(c.isalpha() for c in word):
+            latin += 1
+            lower = word.casefold()
+            english += lower in ENGLISH_WORDS
+            french += lower in FRENCH_WORDS or bool(_FRENCH_ELISION.match(lower))
+    total = arabic + latin
+    if not total:
+        return {"ar": 0.0, "en": 0.0, "fr": 0.0}
+    hits = english + french
+    en_words = latin * english / hits if hits else latin
+    fr_words = latin * french / hits if hits else 0
+    return {"ar": arabic / total, "en": en_words / total, "fr": fr_words / total}
+
+
+def _propose_language(meta: dict, text: str, flags) -> str:
+    shares = language_shares(text)
+    ranked = sorted(shares, key=lambda lang: -shares[lang])
+    declared = meta.get("language")
+    language = declared if declared in LANGUAGES else ranked[0]
+    others = [lang for lang in ranked if lang != language and shares[lang] > MIXED_SHARE]
+    if others:
+        flags.append(
+            Flag(
+                "language",
+                N_("The text mixes languages: {shares}. Check the language, or split the file."),
+                {"shares": ", ".join(f"{lang} {round(shares[lang] * 100)}%" for lang in ranked)},
+            )
+        )
+    return language
+
+
+# --- Type ---------------------------------------------------------------------------------
+
+#: Cues per type, on folded text (lower case, no accents, Arabic letters normalised), and
+#: their weight: a signature list says "letter" louder than one "arrested" says "case".
+TYPE_CUES: dict[str, list[tuple[str, int]]] = {
+    "letter": [
+        (r"\bwe,? the undersigned\b|\bnous,? (?:les )?(?:organisations )?soussigne", 4),
+        (r"^\W*(?:signatories|signed by|signataires|signe(?:e|es)? par|coalition members)\b", 4),
+        (r"(?<!\w)(?:المنظمات |الجهات )?الموقع(?:ون|ين|ه)(?!\w)", 4),
+        (r"^\W*(?:dear|madame|monsieur|cher|chere|السيد|السيده|حضره)\b", 3),
+        (r"\bjoint (?:ngo )?letter\b|\blettre (?:ouverte|conjointe)\b|رساله (?:مشترك|مفتوح)", 3),
+    ],
+    "statement": [
+        (r"\b(?:joint )?statement\b|\bpress release\b|\bdeclaration\b|\bcommunique\b", 2),
+        (r"(?<!\w)(?:ال|و|ب|بال)?(?:بيان|تصريح)(?!\w)", 2),
+    ],
+    "case": [
+        (r"\b(?:sentenced|arrested|detained|charged|convicted|imprisoned|trial)\b", 1),
+        (r"\b(?:condamne|arrete|detenu|inculpe|emprisonne|proces)e?s?\b", 1),
+        (r"(?<!\w)(?:و|ف)?(?:حكم|اعتقل|اعتقال|احتجز|احتجاز|محاكمه|سجن)(?:ت|ه|ها)?(?!\w)", 1),
+    ],
+}
+
+
+def type_scores(title: str, text: str) -> dict[str, int]:
+    """A score per document type from the cues found (each cue counted up to three times)."""
+    folded = fold(title + "\n" + text)
+    scores = dict.fromkeys(TYPES, 0)
+    for doc_type, cues in TYPE_CUES.items():
+        for pattern, weight in cues:
+            count = len(re.findall(pattern, folded, re.M))
+            scores[doc_type] += weight * min(count, 3)
+    if re.search(TYPE_CUES["statement"][0][0] + "|" + TYPE_CUES["statement"][1][0], fold(title)):
+        scores["statement"] += 4  # "Statement" in the title
+    return scores
+
+
+def _propose_type(meta: dict, title: str, text: str, flags) -> str:
+    if meta.get("type") in TYPES:
+        return meta["type"]
+    scores = type_scores(title, text)
+    ranked = sorted(TYPES, key=lambda t: -scores[t])
+    best, second = ranked[0], ranked[1]
+    if scores[best] == 0:
+        flags.append(Flag("type", N_("No cue for the type; statement was assumed.")))
+        return "statement"
+    if scores[second] >= 0.75 * scores[best] or scores[best] < 3:
+        flags.append(
+            Flag("type", N_("Unsure of the type ({type} assumed); check it."), {"type": best})
+        )
+    return best
+
+
+_STATUS_CUES = (
+    ("deceased", r"\b(?:killed|died|murdered|tue|assassine|decede)\b|(?<!\w)(?:اغتيال|مقتل|وفاه)"),
+    ("released", r"\b(?:released|libere|freed)\b|(?<!\w)(?:افرج|الافراج)"),
+    ("sentenced", r"\b(?:sentenced|condamne)|(?<!\w)حكم"),
+    ("detained", r"\b(?:detained|arrested|detenu|arrete)|(?<!\w)(?:اعتقل|احتجز)"),
+    ("exile", r"\b(?:exile|asylum|exil)\b|(?<!\w)(?:المنفي|لجوء)"),
+    ("targeted", r"\btargeted\b|\bcible|(?<!\w)استهدف"),
+)
+
+
+def _guess_status(text: str) -> str | None:
+    folded = fold(text)
+    return next((status for status, cue in _STATUS_CUES if re.search(cue, folded)), None)
+
+
+def _ranked(mentions: list[Mention], kind: str) -> list[str]:
+    """Ids of one kind, most mentioned first (first mention breaks ties)."""
+    counts = Counter(m.entity.id for m in mentions if m.entity.kind == kind)
+    first = {}
+    for m in mentions:
+        first.setdefault(m.entity.id, m.position)
+    return sorted(counts, key=lambda e: (-counts[e], first[e]))
+
+
+def _checked_ids(meta: dict, key: str, known, flags, field_name: str) -> list[str] | None:
+    declared = _meta_list(meta, key)
+    if declared is None:
+        return None
+    unknown = [v for v in declared if v not in known]
+    if unknown:
+        flags.append(
+            Flag(
+                field_name,
+                N_("The front matter names unknown ids: {ids}"),
+                {"ids": ", ".join(unknown)},
+            )
+        )
+    return [v for v in declared if v in known]
+
+
+#: Arabic "عمان" alone (with a conjunction or preposition) is Oman or Amman.
+_OMAN_OR_AMMAN = re.compile(r"^(?:و|ب|ل|ف|وب|ول)?عمان$")
+
+
+def _propose_countries(meta: dict, mentions: list[Mention], registry: Registry, flags) -> list:
+    declared = _checked_ids(meta, "countries", registry.countries, flags, "countries")
+    if declared is not None:
+        return declared
+    ambiguous = [
+        m
+        for m in mentions
+        if m.entity.id == "OM" and len(m.words) == 1 and _OMAN_OR_AMMAN.match(fold(m.words[0]))
+    ]
+    if ambiguous:
+        flags.append(
+            Flag(
+                "countries",
+                N_("{word} may mean Oman or the city of Amman (Jordan); check the countries."),
+                {"word": strip_marks(ambiguous[0].words[0])},
+            )
+        )
+    return _ranked(mentions, "country")
+
+
+def _propose_organisations(meta, signatories, mentions, registry: Registry, flags) -> list:
+    declared = _checked_ids(meta, "organisations", registry.organisations, flags, "organisations")
+    if declared is not None:
+        return declared
+    return list(dict.fromkeys([*signatories, *_ranked(mentions, "organisation")]))
+
+
+def _propose_people(meta, mentions, registry: Registry, flags) -> list:
+    declared = _checked_ids(meta, "people", registry.people, flags, "people")
+    if declared is not None:
+        return declared
+    return _ranked(mentions, "person")
