@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from . import analysis, i18n
-from .backends.whoosh.indexing import Index, die_with_parent
+from .backends.whoosh.indexing import Index
 from .config import SORTS, current, home_from_env
 from .corpus import Corpus, render_document
 from .document import LANGUAGES, TYPES, Document
@@ -717,9 +717,7 @@ def _evaluate_without(home: Path, judged: dict, choice: str) -> dict:
 @click.pass_obj
 def serve(obj: Context, host: str, port: int, threads: int, processes: int | None) -> None:
     """Serve the archive over HTTP with a production WSGI server (waitress)."""
-    import socket
-
-    from . import create_app
+    from . import create_app, server
 
     corpus = obj.existing_corpus()
     # The index is derived and Whoosh never fsyncs: bring it in line with the
@@ -730,110 +728,11 @@ def serve(obj: Context, host: str, port: int, threads: int, processes: int | Non
         click.echo(obj._("Index brought in line with the corpus: {summary}", summary=summary))
     # Made once, before any process starts: its secret key is created once.
     app = create_app({"HOME": str(obj.home)})
-    family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    listener = socket.socket(family, kind)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind(address)
-    except OSError as exc:
-        raise ArchiveError(
-            N_("cannot listen on {host}:{port}: {reason}"),
-            host=host,
-            port=port,
-            reason=exc.strerror or str(exc),
-        ) from None
-    listener.listen(1024)
+    listener = server.listen(host, port)
     click.echo(
         obj._("Serving {home} on http://{host}:{port}/", home=str(obj.home), host=host, port=port)
     )
-    _raise_open_files_limit()
-    processes = processes or os.cpu_count() or 1
-    if processes == 1:
-        _serve_process(app, listener, threads)
-    else:
-        _serve_processes(app, listener, threads, processes)
-
-
-def _raise_open_files_limit() -> None:
-    """Allow as many open files as the system lets this process have.
-
-    Every thread's searcher keeps a few files of each segment open; the usual
-    default soft limit (1,024) is short for an index of many segments.
-    """
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != hard:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def _serve_process(app, listener, threads: int) -> None:
-    import waitress
-
-    # The first search would otherwise pay for reading the registry and the
-    # index's arrays (most of a second on a large archive).
-    app.extensions["archive"].warm()
-    # Each thread's searcher holds a few files of every segment open, so a
-    # large index takes the connections' descriptors past 1,024, where
-    # select() fails and poll() does not.
-    waitress.serve(
-        app, sockets=[listener], threads=threads, ident="archive", asyncore_use_poll=True
-    )
-
-
-def _serve_processes(app, listener, threads: int, processes: int) -> None:
-    """Several processes accepting on one socket: one interpreter lock each.
-
-    Nothing of the index is open before the processes fork (each opens its
-    own searchers); writers share the index's file lock and failed logins are
-    counted in one shared file. If one process dies, the others are stopped
-    and the command fails, for the service manager to start it again.
-    """
-    import signal
-    import traceback
-
-    children = set()
-    parent = os.getpid()
-    for _ in range(processes):
-        pid = os.fork()
-        if pid == 0:  # a child serves until it is stopped, or its parent dies
-            status = 1
-            try:
-                die_with_parent(parent)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                _serve_process(app, listener, threads)
-                status = 0
-            except BaseException:
-                traceback.print_exc()  # os._exit below would swallow it
-                raise
-            finally:
-                os._exit(status)
-        children.add(pid)
-    stopping = False
-
-    def stop(*_) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    failed = False
-    while children:
-        try:
-            pid, _ = os.wait()
-        except ChildProcessError:
-            break
-        children.discard(pid)
-        if not stopping:
-            failed = True
-            stop()
-    if failed:
-        raise ArchiveError(N_("a server process stopped unexpectedly; the others were stopped too"))
+    server.serve(app, listener, threads, processes or os.cpu_count() or 1)
 
 
 @cli.group()
