@@ -58,3 +58,22 @@ def test_a_query_field_of_every_facet_finds_what_its_filter_finds(service):
         by_query = {h.id for h in service.search(f"{parameter}:{value}").hits}
         by_filter = {h.id for h in service.search("", Filters(**{attribute: (value,)})).hits}
         assert by_query == by_filter and by_query, facet
+
+
+def test_every_document_field_reaches_imports_options_exports_and_hits(client):
+    from archive.backends.whoosh.schema import HIT_FIELDS
+    from archive.cli import IMPORT_COLUMNS
+    from archive.fields import DOCUMENT_FIELDS
+
+    documents = {f.name for f in dataclasses.fields(Document)}
+    add = {o for p in cli.commands["add"].params for o in getattr(p, "opts", ())}
+    header = client.get("/en/search/export.csv?q=Raissouni").get_data(as_text=True)
+    columns = header.lstrip("\ufeff").splitlines()[0].split(",")
+    for field in DOCUMENT_FIELDS:
+        assert field.name in documents
+        assert field.name in IMPORT_COLUMNS
+        if field.option:
+            assert f"--{field.option}" in add, field.name
+        assert (field.name in columns) == field.exported, field.name
+        assert (field.name in HIT_FIELDS) == field.hit, field.name
+    assert columns[-1] == "url"

@@ -26,7 +26,7 @@ from .corpus import Corpus, render_document
 from .document import LANGUAGES, TYPES, Document
 from .editing import Editor
 from .errors import ArchiveError, IndexUnavailable
-from .fields import FACET, FACET_TABLE
+from .fields import DOCUMENT_FIELDS, FACET, FACET_TABLE
 from .i18n import LOCALES, N_, gettext, ngettext
 
 _session = {"locale": "en"}
@@ -374,17 +374,21 @@ def search(
 
 
 def _metadata_options(command):
-    """The options that override proposed metadata, shared by `add` and `import`."""
+    """The options that override proposed metadata, shared by `add` and `import`:
+    one per field of `fields.DOCUMENT_FIELDS` that has one."""
+    choices = {"types": TYPES, "languages": LANGUAGES}
     options = [
-        click.option("--title", help="Title (default: proposed from the file)."),
-        click.option("--type", "doc_type", type=click.Choice(TYPES)),
-        click.option("--language", type=click.Choice(LANGUAGES)),
-        click.option("--date", help="Date, YYYY-MM-DD (or YYYY-MM, YYYY)."),
-        click.option("--country", "countries", multiple=True, help="Country code (repeatable)."),
-        click.option("--org", "organisations", multiple=True, help="Organisation id (repeatable)."),
-        click.option("--person", "people", multiple=True, help="Person id (repeatable)."),
-        click.option("--source", help="URL of the original."),
-        click.option("--translation", "translations", multiple=True, help="Id of a translation."),
+        click.option(
+            f"--{f.option}",
+            f.parameter or f.name,
+            multiple=f.many,
+            type=click.Choice(choices[f.choices]) if f.choices else None,
+            help=f.help or None,
+        )
+        for f in DOCUMENT_FIELDS
+        if f.option
+    ]
+    options += [
         click.option("--restricted", is_flag=True, help="Archivists only."),
         click.option(
             "--keep-repeats",
@@ -436,20 +440,8 @@ def add(obj: Context, files: tuple[Path, ...], doc_id: str | None, yes: bool, **
                 click.echo(obj._("The index could not be updated: run 'archive index'."), err=True)
 
 
-IMPORT_COLUMNS = (
-    "file",
-    "id",
-    "title",
-    "type",
-    "language",
-    "date",
-    "countries",
-    "organisations",
-    "people",
-    "source",
-    "translations",
-    "access",
-)
+#: The columns of an import's CSV: the file, then the fields of its description.
+IMPORT_COLUMNS = ("file", *(f.name for f in DOCUMENT_FIELDS))
 
 
 @cli.command("import")
@@ -538,11 +530,11 @@ def _import_rows(folder: Path, csv_path: Path | None) -> list[tuple[Path, dict, 
             if not name or not path.is_relative_to(root):
                 path = root / ".not-a-file"  # reported as unreadable, never opened outside FOLDER
             overrides = {k: (v or "").strip() for k, v in row.items() if k != "file" and v}
-            for key in ("countries", "organisations", "people", "translations"):
-                if key in overrides:
-                    overrides[key] = tuple(re.split(r"[\s,;]+", overrides[key].strip()))
-            if "type" in overrides:
-                overrides["doc_type"] = overrides.pop("type")
+            for f in DOCUMENT_FIELDS:
+                if f.many and f.name in overrides:
+                    overrides[f.name] = tuple(re.split(r"[\s,;]+", overrides[f.name]))
+                if f.parameter and f.name in overrides:
+                    overrides[f.parameter] = overrides.pop(f.name)
             if overrides.pop("access", "") == "restricted":
                 overrides["restricted"] = True
             rows.append((path, overrides, name or "?"))
@@ -554,16 +546,7 @@ def _user_name(options: dict) -> str:
 
 
 #: Command-line option -> the field whose proposal it replaces.
-OVERRIDES = {
-    "title": "title",
-    "doc_type": "type",
-    "language": "language",
-    "date": "date",
-    "countries": "countries",
-    "organisations": "organisations",
-    "people": "people",
-    "translations": "translations",
-}
+OVERRIDES = {f.parameter or f.name: f.name for f in DOCUMENT_FIELDS if f.option}
 
 
 def _show_review(obj: Context, found, document: Document, options: dict) -> None:

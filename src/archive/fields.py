@@ -1,4 +1,5 @@
-"""The facets, declared once: every layer reads this table.
+"""The facets and the fields an archivist sets, declared once: every layer
+reads these tables.
 
 A facet is a property of documents that a search counts and filters by. The
 index schema and its columns (`backends.whoosh.schema`), facet counting,
@@ -105,3 +106,35 @@ FACETS = tuple(facet.name for facet in FACET_TABLE if facet.name != "month")
 ENTITY_FACETS = {facet.entity: facet for facet in FACET_TABLE if facet.entity}
 #: Facets whose values are indexed from a document attribute.
 TAG_FACETS = tuple(facet for facet in FACET_TABLE if facet.field)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field of a document's description that an archivist sets: a column of
+    `archive import`, perhaps an option of `archive add` and `archive import`,
+    a column of search exports, kept in the index with each hit."""
+
+    name: str  # the `Document` attribute and the import column
+    option: str | None = None  # CLI option (--title); None: none
+    parameter: str | None = None  # the option's Python name, where not `name`
+    many: bool = False  # several values: a repeatable option, a column split on spaces
+    choices: str | None = None  # "types" or "languages": the values the option accepts
+    help: str = ""  # the option's help
+    exported: bool = False  # a column of search exports
+    hit: bool = True  # kept in the index so that a page of hits needs no file reads
+
+
+DOCUMENT_FIELDS = (
+    Field("id", exported=True),
+    Field("title", "title", help="Title (default: proposed from the file).", exported=True),
+    Field("date", "date", help="Date, YYYY-MM-DD (or YYYY-MM, YYYY).", exported=True),
+    Field("type", "type", "doc_type", choices="types", exported=True),
+    Field("language", "language", choices="languages", exported=True),
+    Field("countries", "country", many=True, help="Country code (repeatable).", exported=True),
+    Field("organisations", "org", many=True, help="Organisation id (repeatable).", exported=True),
+    Field("people", "person", many=True, help="Person id (repeatable).", exported=True),
+    Field("source", "source", help="URL of the original.", hit=False),
+    Field("translations", "translation", many=True, help="Id of a translation."),
+    # Set with --restricted; "restricted" in an import's column.
+    Field("access"),
+)

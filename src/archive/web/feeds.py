@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request
 
 from ..citation import without_bidi_controls
 from ..document import date_key
+from ..fields import DOCUMENT_FIELDS
 from ..i18n import gettext, interface_languages
 from . import external_url, sees_restricted, service, url_with_args
 from .limits import expensive
@@ -19,17 +20,7 @@ from .public import SITE_NAME
 
 bp = Blueprint("feeds", __name__)
 
-EXPORT_COLUMNS = (
-    "id",
-    "title",
-    "date",
-    "type",
-    "language",
-    "countries",
-    "organisations",
-    "people",
-    "url",
-)
+EXPORT_COLUMNS = (*(f.name for f in DOCUMENT_FIELDS if f.exported), "url")
 
 
 def _updated(date: str) -> str:
@@ -124,24 +115,18 @@ def export_csv():
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for hit in _export_hits(state, snippets=False):
-        url = external_url("public.document", doc_id=hit.id)
-        row = [
-            hit.id,
-            hit.title,
-            hit.date,
-            hit.type,
-            hit.language,
-            " ".join(hit.countries),
-            " ".join(hit.organisations),
-            " ".join(hit.people),
-            url,
-        ]
+        row = [_cell(getattr(hit, name)) for name in EXPORT_COLUMNS[:-1]]
+        row.append(external_url("public.document", doc_id=hit.id))
         writer.writerow([spreadsheet_cell(without_bidi_controls(cell)) for cell in row])
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=archive-search.csv"},
     )
+
+
+def _cell(value) -> str:
+    return " ".join(value) if isinstance(value, tuple) else value
 
 
 @bp.route("/<lang>/search/export.json")

@@ -11,7 +11,7 @@ from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
 from ...analysis import analyse_document
 from ...document import Document, searchable_parts
-from ...fields import TAG_FACETS
+from ...fields import DOCUMENT_FIELDS, TAG_FACETS
 from .analyzer import ArchiveAnalyzer
 
 #: Fields searched for plain words, with their BM25F weights.
@@ -28,19 +28,7 @@ TITLE_MENTION_WEIGHT = 3
 #: filters, similar documents): name -> indexed field holding the values.
 COLUMN_FIELDS = {facet.name: facet.field for facet in TAG_FACETS}
 #: Metadata kept in the index so that a page of hits needs no file reads.
-HIT_FIELDS = (
-    "id",
-    "title",
-    "type",
-    "language",
-    "date",
-    "countries",
-    "organisations",
-    "people",
-    "translations",
-    "access",
-    "path",
-)
+HIT_FIELDS = (*(f.name for f in DOCUMENT_FIELDS if f.hit), "path")
 
 
 class VarintPositions(Positions):
