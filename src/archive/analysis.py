@@ -38,6 +38,7 @@ from babel import Locale
 from pyarabic import araby, propernouns
 
 from . import wordcounts
+from .languages import DEFAULT_LATIN, LANGUAGE_TABLE, LATIN, joined
 
 # --- Choices -------------------------------------------------------------------
 
@@ -290,13 +291,7 @@ def normalise_arabic(token: str) -> str:
 
 #: Frequent function words, normalised exactly as the tokens they filter are
 #: (so على, written with ى, stops the token علي it becomes).
-ARABIC_STOPWORDS = frozenset(
-    normalise_arabic(word)
-    for word in (
-        "في من على إلى عن أن إن أو ثم قد لا ما لم لن هذا هذه ذلك تلك التي الذي الذين "
-        "كان كانت مع بين عند كل هو هي هم أنه أنها به بها له لها فيه فيها منه منها"
-    ).split()
-)
+ARABIC_STOPWORDS = frozenset(normalise_arabic(w) for w in joined("stopwords", "arabic"))
 
 
 #: The stop list as it was before it was normalised (for `archive eval --compare`).
@@ -514,36 +509,10 @@ def _light10_suffixes(word: str) -> str:
 
 # --- Latin --------------------------------------------------------------------
 
-ELISIONS = frozenset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu".split())
+#: Articles and pronouns elided before a vowel, in every language (l', qu').
+ELISIONS = joined("elisions")
 
-#: American spellings mapped to the British ones the stemmer then reduces.
-ENGLISH_VARIANTS = {
-    "defense": "defence",
-    "defenses": "defences",
-    "offense": "offence",
-    "offenses": "offences",
-    "center": "centre",
-    "centers": "centres",
-    "labor": "labour",
-    "favor": "favour",
-    "behavior": "behaviour",
-    "honor": "honour",
-    "judgment": "judgement",
-    "judgments": "judgements",
-    "license": "licence",
-    "licenses": "licences",
-    "program": "programme",
-    "programs": "programmes",
-    # Irregular plurals the stemmer leaves alone.
-    "women": "woman",
-    "men": "man",
-    "children": "child",
-    "people": "person",
-}
-#: British -ise spellings, written -ize before stemming (the -ize ones stem better).
-_ISE = re.compile(r"(?<=\w{3})is(e|es|ed|ing|ation|ations|er|ers)$")
-
-_STEMMER_LANGUAGES = {"en": "english", "fr": "french"}
+_STEMMER_LANGUAGES = {code: lang.snowball for code, lang in LANGUAGE_TABLE.items() if lang.snowball}
 _local = threading.local()
 
 
@@ -580,7 +549,8 @@ def normalise_latin(token: str) -> str:
 
 def stem_latin(word: str, language: str) -> str:
     """Fold the accents of a normalised Latin word, then stem it in `language`
-    ('en' or 'fr'). Folding first, as Lucene's French analysis does, lets
+    (a Latin-script language of `languages`, with its own rules before and
+    after Snowball). Folding first, as Lucene's French analysis does, lets
     "procès" and "proces" reach the same stem.
 
     >>> stem_latin("procès", "fr") == stem_latin("proces", "fr")
@@ -589,41 +559,15 @@ def stem_latin(word: str, language: str) -> str:
     first = choice("fold-first")
     if first:
         word = fold_accents(word)
-    if language == "fr":
-        stem = _stemmer("fr").stemWord(word)
-        if first:  # unaccented, Snowball leaves some plural and feminine endings
-            if len(stem) > 4 and stem.endswith("us"):  # detenus → detenu
-                stem = stem[:-1]
-            while len(stem) > 4 and stem.endswith("e"):  # condamnee → condamn
-                stem = stem[:-1]
-    else:
-        word = ENGLISH_VARIANTS.get(word, word)
-        if first:  # criticised, criticized: one spelling before stemming
-            word = _ISE.sub(r"iz\1", word)
-            if len(word) > 6 and word.endswith("ily"):  # arbitrarily: arbitrary
-                word = word[:-3] + "y"
-        stem = _stemmer("en").stemWord(word)
-        if stem.endswith("iz") and len(stem) > 4:  # organiz(ation) -> organis(ation)
-            stem = stem[:-2] + "is"
+    rules = LANGUAGE_TABLE[language]
+    stem = rules.finish(_stemmer(language).stemWord(rules.prepare(word, first)), first)
     return stem if first else fold_accents(stem)
 
 
 #: English and French stopwords, normalised and folded exactly as the tokens
 #: they filter are. One list for all Latin text, so that a word dropped from a
 #: document is also dropped from every query.
-STOPWORDS = frozenset(
-    fold_accents(normalise_latin(word))
-    for word in (
-        # English
-        "a an and are as at be but by for from if in into is it its no not of on or such "
-        "that the their then there these they this to was were will with "
-        # French
-        "au aux avec ce ces cet cette dans de des du elle elles en est et il ils la le les "
-        "leur leurs lui ne ni ont où ou par pas pour qui que sa se ses son sont sur un une "
-        # Elided articles left on their own (l’ État)
-        "l d qu"
-    ).split()
-)
+STOPWORDS = frozenset(fold_accents(normalise_latin(w)) for w in joined("stopwords", "latin"))
 
 # --- Words to terms -----------------------------------------------------------
 
@@ -674,7 +618,7 @@ def _compute_pair(token: str, chain: str | None) -> tuple[tuple[str, ...], tuple
                 exact.append(folded)
             if chain is None or folded in STOPWORDS:
                 continue
-            word = stem_latin(word, "fr" if chain == "fr" else "en")
+            word = stem_latin(word, chain if chain in LATIN else DEFAULT_LATIN)
         if word:
             stemmed.append(word)
     return tuple(exact), tuple(stemmed)
@@ -708,7 +652,7 @@ def query_terms(word: str) -> tuple[str, ...]:
     """
     found: list[str] = []
     for token in WORD.findall(word):  # "Al-Siddiq" is two words
-        for chain in ("en", "fr"):
+        for chain in LATIN:
             for term in terms_of(token, chain):
                 if term not in found:
                     found.append(term)
@@ -834,18 +778,14 @@ def probe_at_word_start(probe: str) -> re.Pattern:
     return re.compile(f"(?<!{_LETTER}){prefix}{re.escape(probe)}")
 
 
-#: English words Snowball stems to a word they do not start with.
-_SNOWBALL_IRREGULAR = "dying lying tying"
-
-
 @cache
 def _whole_word_probes() -> dict[str, tuple[str, ...]]:
     """Stem -> the words mapped to it whole, which its start may not be part of."""
     found: dict[str, set[str]] = {}
     pairs = [pair.split(":") for pair in BROKEN_PLURALS.split()]
-    latin = [*ENGLISH_VARIANTS, *_SNOWBALL_IRREGULAR.split()]
+    latin = sorted(joined("whole_words"))
     for word, other in [*pairs, *((w, w) for w in latin)]:
-        for chain in ("en", "fr", "ar"):
+        for chain in LANGUAGE_TABLE:
             for source in (word, other):
                 for stem in _compute_pair(source, chain)[1]:
                     found.setdefault(stem, set()).update(_compute_pair(word, None)[0])
@@ -883,7 +823,8 @@ def _entry_of(raw: str, chain: str) -> tuple:
     # The analysed forms are the English chain's (the ar chain stems Latin
     # words as English too); a stopword keeps its exact form. Names are read
     # with the English chain's stems too, as the registry's keys are made.
-    english = stemmed if chain != "fr" else _compute_pair(raw, "en")[1]
+    latin = chain in LATIN and chain != DEFAULT_LATIN  # its own Latin stems
+    english = _compute_pair(raw, DEFAULT_LATIN)[1] if latin else stemmed
     forms = english if len(english) == len(exact) else exact
     return exact, stemmed, forms, name_word(raw, exact, english) if exact else None
 
@@ -891,7 +832,7 @@ def _entry_of(raw: str, chain: str) -> tuple:
 def word_entries(language: str) -> tuple[Memo, str]:
     """(the cache of `word_entry` values for a document language, its chain).
     Callers on hot paths look a word up in the cache's `recent` themselves."""
-    chain = language if language in ("en", "fr", "ar") else "en"
+    chain = language if language in LANGUAGE_TABLE else DEFAULT_LATIN
     memo = _pair_caches.get(chain)
     if memo is None:
         memo = _pair_caches[chain] = Memo(CACHE_LIMIT, CACHE_LIMIT)

@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields
 
+from .languages import LANGUAGE_TABLE
+
 TYPES = ("letter", "statement", "case")
-LANGUAGES = ("ar", "en", "fr")
+#: The languages documents are written in (one module each in `languages`).
+LANGUAGES = tuple(LANGUAGE_TABLE)
 ACCESS_LEVELS = ("public", "restricted")
 CASE_STATUSES = ("detained", "sentenced", "released", "exile", "deceased", "targeted")
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from .fields import FACET_TABLE
 from .i18n import N_
+from .languages import joined
 
 MAX_QUERY_LENGTH = 1000
 MAX_DEPTH = 8
@@ -45,10 +46,11 @@ FIELD_ALIASES = {
 }
 _FIELDS = {alias.casefold(): name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
 
-OR_WORDS = frozenset({"OR", "OU", "أو", "او", "|"})
-AND_WORDS = frozenset({"AND", "ET", "&"})
-NOT_WORDS = frozenset({"NOT", "SAUF", "ليس", "بدون"})
-RANGE_WORDS = frozenset({"TO", "À", "A", "AU", "إلى", "الى"})
+#: The operators' words in every language (`languages`).
+OR_WORDS = joined("or_words")
+AND_WORDS = joined("and_words")
+NOT_WORDS = joined("not_words")
+RANGE_WORDS = joined("range_words")
 
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 #: Lone surrogates (from a broken URL or form) have no UTF-8 form; they are

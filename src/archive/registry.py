@@ -36,6 +36,7 @@ from .analysis import (
 )
 from .document import ID_PATTERN, LANGUAGES
 from .errors import Problem
+from .i18n import LOCALES
 
 REGISTRY_DIR = "registry"
 REGISTRY_FILES = ("countries.yaml", "organisations.yaml", "people.yaml", "products.yaml")
@@ -70,19 +71,34 @@ class Entity:
         return tuple(dict.fromkeys([*self.names.values(), *self.aliases]))
 
 
+#: Languages an entity must be named in: those of the interface, where its
+#: name is shown. It may be named in the documents' languages too, where its
+#: names are found in the text.
+REQUIRED_LANGUAGES = LOCALES
+NAME_LANGUAGES = tuple(sorted(set(LOCALES) | set(LANGUAGES)))
+
+
 @cache
 def country_names() -> dict[str, dict[str, str]]:
     """ISO code -> {language: Babel's name}, for every country Babel knows."""
-    by_language = {lang: Locale.parse(lang).territories for lang in LANGUAGES}
+    by_language = {}
+    for lang in NAME_LANGUAGES:
+        try:
+            by_language[lang] = Locale.parse(lang).territories
+        except (ValueError, LookupError):  # a language Babel has no names in
+            continue
     codes = [
         code
         for code in by_language["en"]
         if len(code) == 2
         and code.isalpha()
         and code not in _NOT_COUNTRIES
-        and all(code in names for names in by_language.values())
+        and all(code in by_language[lang] for lang in REQUIRED_LANGUAGES)
     ]
-    return {code: {lang: by_language[lang][code] for lang in LANGUAGES} for code in sorted(codes)}
+    return {
+        code: {lang: names[code] for lang, names in by_language.items() if code in names}
+        for code in sorted(codes)
+    }
 
 
 def fingerprint(corpus_dir: Path) -> str:
@@ -222,10 +238,10 @@ def _load_entities(
         if not isinstance(names, dict):
             problems.append(Problem(where, f"{label}.name", "must give names in ar, en and fr"))
             names = {}
-        for lang in LANGUAGES:
+        for lang in REQUIRED_LANGUAGES:
             if not isinstance(names.get(lang), str) or not names[lang].strip():
                 problems.append(Problem(where, f"{label}.name.{lang}", "missing"))
-        for lang in sorted(set(names) - set(LANGUAGES), key=str):
+        for lang in sorted(set(names) - set(NAME_LANGUAGES), key=str):
             problems.append(Problem(where, f"{label}.name.{lang}", "unknown language"))
         country = item.get("country")
         if country is not None and country not in countries:
@@ -246,7 +262,7 @@ def _load_entities(
         entities[entity_id] = Entity(
             kind,
             entity_id,
-            {k: v.strip() for k, v in names.items() if k in LANGUAGES and isinstance(v, str)},
+            {k: v.strip() for k, v in names.items() if k in NAME_LANGUAGES and isinstance(v, str)},
             aliases,
             country,
             category,
@@ -278,7 +294,7 @@ def _load_country_aliases(
             continue
         found: list[str] = []
         for lang, names in by_language.items():
-            if lang not in LANGUAGES:
+            if lang not in NAME_LANGUAGES:
                 problems.append(Problem(where, f"{code}.{lang}", "unknown language"))
                 continue
             found.extend(_string_list(names, f"{code}.{lang}", problems, where))

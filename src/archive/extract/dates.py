@@ -10,27 +10,17 @@ from functools import cache
 
 from ..corpus import parse_date
 from ..i18n import N_
+from ..languages import LANGUAGE_TABLE
 from .common import Extracted, Flag, fold, fold_map
 
 # --- Dates --------------------------------------------------------------------------------
 
-#: Locales whose CLDR month names are recognised: Egyptian/Gulf (ar), Maghreb (ar_DZ,
-#: ar_TN), Moroccan (ar_MA), Levant and Iraq (ar_LB, ar_SY, ar_IQ, ar_JO), Mauritania.
-MONTH_LOCALES = (
-    "en",
-    "fr",
-    "ar",
-    "ar_DZ",
-    "ar_TN",
-    "ar_MA",
-    "ar_LB",
-    "ar_SY",
-    "ar_IQ",
-    "ar_JO",
-    "ar_MR",
-)
+#: Babel locales whose month names dates are written with, in every language.
+MONTH_LOCALES = tuple(locale for lang in LANGUAGE_TABLE.values() for locale in lang.month_locales)
 #: Spellings CLDR lacks.
-EXTRA_MONTHS = {"يونيه": 6, "يوليه": 7, "اغسطس": 8, "sept": 9, "ابريل": 4, "اكتوبر": 10}
+EXTRA_MONTHS = {
+    name: n for lang in LANGUAGE_TABLE.values() for name, n in lang.extra_months.items()
+}
 
 
 @cache

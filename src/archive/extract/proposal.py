@@ -12,6 +12,7 @@ from ..analysis import fold_accents, is_arabic, strip_marks
 from ..analysis import word_matches as _word_matches
 from ..document import CASE_STATUSES, ID_PATTERN, LANGUAGES, TYPES, Document
 from ..i18n import N_
+from ..languages import DEFAULT_LATIN, LANGUAGE_TABLE
 from ..registry import Registry
 from .common import Extracted, Flag, Proposal, fold
 from .dates import DATE_LABEL, propose_date
@@ -146,43 +147,53 @@ def _propose_title(extracted: Extracted, original_name: str, text: str, flags) -
 
 # --- Language -----------------------------------------------------------------------------
 
-ENGLISH_WORDS = frozenset(
-    "the of and to in is that for on with as by are was were this be have has from at which "
-    "their its it an or not we they who been will would should these our all also but".split()
-)
-FRENCH_WORDS = frozenset(
-    "le la les des du de et est un une dans pour que qui sur par au aux avec ce cette ces ont "
-    "sont été leur leurs nous il elle ils elles pas ne se son sa ses était aussi mais où "
-    "très plus entre contre depuis selon".split()
-)
-_FRENCH_ELISION = re.compile(r"^(l|d|qu|n|s|c|j)['’]\w", re.I)
+#: Per language, its function words, and its elided forms (l', qu') a word may start with.
+_COMMON = {code: frozenset(lang.common_words.split()) for code, lang in LANGUAGE_TABLE.items()}
+_ELIDED = {
+    code: re.compile(rf"^(?:{'|'.join(lang.elisions.split())})['’]\w", re.I)
+    for code, lang in LANGUAGE_TABLE.items()
+    if lang.elisions
+}
 #: Share of the words above which a second language is worth a flag.
 MIXED_SHARE = 0.2
 
 
 def language_shares(text: str) -> dict[str, float]:
-    """Share of the words in Arabic, English and French.
+    """Share of the words in each language.
 
-    Arabic-script words count as Arabic; Latin-script words are split between English
-    and French in the proportion of each language's function words among them.
+    A word counts for its script (Arabic or Latin); a script's words are split
+    between its languages in the proportion of each one's function words among
+    them (all to the first, English for Latin, where none are found).
     """
-    arabic = latin = english = french = 0
+    words = {"arabic": 0, "latin": 0}
+    hits = dict.fromkeys(LANGUAGE_TABLE, 0)
     for match in _word_matches(text):
         word = match.group()
-        if is_arabic(word):
-            arabic += 1
-        elif any(c.isalpha() for c in word):
-            latin += 1
-            lower = word.casefold()
-            english += lower in ENGLISH_WORDS
-            french += lower in FRENCH_WORDS or bool(_FRENCH_ELISION.match(lower))
-    total = arabic + latin
+        script = "arabic" if is_arabic(word) else "latin" if any(c.isalpha() for c in word) else ""
+        if not script:
+            continue
+        words[script] += 1
+        lower = word.casefold()
+        for code, lang in LANGUAGE_TABLE.items():
+            if lang.script == script:
+                elided = code in _ELIDED and _ELIDED[code].match(lower) is not None
+                hits[code] += lower in _COMMON[code] or elided
+    total = sum(words.values())
+    shares = dict.fromkeys(LANGUAGE_TABLE, 0.0)
     if not total:
-        return {"ar": 0.0, "en": 0.0, "fr": 0.0}
-    hits = english + french
-    en_words = latin * english / hits if hits else latin
-    fr_words = latin * french / hits if hits else 0
-    return {"ar": arabic / total, "en": en_words / total, "fr": fr_words / total}
+        return shares
+    for script, count in words.items():
+        codes = [c for c, lang in LANGUAGE_TABLE.items() if lang.script == script]
+        if script == "latin" and DEFAULT_LATIN in codes:
+            codes.remove(DEFAULT_LATIN)
+            codes.insert(0, DEFAULT_LATIN)
+        found = sum(hits[c] for c in codes)
+        for code in codes:
+            if found:
+                shares[code] = count * hits[code] / found / total
+            elif code == codes[0]:
+                shares[code] = count / total
+    return shares
 
 
 def _propose_language(meta: dict, text: str, flags) -> str:

@@ -17,6 +17,7 @@ from ...analysis import (
     positional_terms,
     terms_of,
 )
+from ...languages import DEFAULT_LATIN, LANGUAGE_TABLE
 
 
 class LanguageText(str):
@@ -68,7 +69,7 @@ class ArchiveAnalyzer(Analyzer):
             chain = self.chain
         else:
             chain = getattr(value, "language", "en")
-            chain = chain if chain in ("en", "fr", "ar") else "en"
+            chain = chain if chain in LANGUAGE_TABLE else DEFAULT_LATIN
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
         token.stopped = False
