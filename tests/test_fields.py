@@ -77,3 +77,71 @@ def test_every_document_field_reaches_imports_options_exports_and_hits(client):
         assert (field.name in columns) == field.exported, field.name
         assert (field.name in HIT_FIELDS) == field.hit, field.name
     assert columns[-1] == "url"
+
+
+NEW_FACET = (
+    '    Facet("status", N_("Status"), "status", "status", "statuses", "status", "status"),\n'
+)
+
+FACET_CHECKS = """
+import json, sys
+from pathlib import Path
+from click.testing import CliRunner
+from archive import create_app
+from archive.backends.whoosh.indexing import Index
+from archive.cli import cli
+from archive.corpus import Corpus
+
+home = Path(sys.argv[1])
+Index(home).rebuild(Corpus(home))
+cli_run = CliRunner().invoke(
+    cli, ["--home", str(home), "search", "--status", "sentenced", "--json"]
+)
+client = create_app({"HOME": str(home), "TESTING": True}).test_client()
+api = client.get("/api/search?status=sentenced").get_json()
+page = client.get("/en/search?q=Raissouni").get_data(as_text=True)
+print(json.dumps({
+    "cli": sorted(h["id"] for h in json.loads(cli_run.output)["hits"]),
+    "api": sorted(h["id"] for h in api["hits"]),
+    "api_facet": api["facets"].get("status"),
+    "page": "Status" in page and "status=sentenced" in page,
+}))
+"""
+
+
+def test_a_facet_is_a_row_of_the_table(tmp_path):
+    """Declared in a copy of the package, a facet of the case status reaches
+    the index, `archive search`, the JSON API and the search page."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import DATA, PROJECT
+
+    package = tmp_path / "src" / "archive"
+    shutil.copytree(PROJECT / "src" / "archive", package)
+    table = package / "fields.py"
+    text = table.read_text(encoding="utf-8")
+    month = '    Facet("month", N_("Month")'
+    table.write_text(text.replace(month, NEW_FACET + month, 1), encoding="utf-8")
+    for folder in ("templates", "static", "translations"):  # beside a source tree's package
+        if (PROJECT / folder).is_dir():
+            shutil.copytree(PROJECT / folder, tmp_path / folder)
+    home = tmp_path / "home"
+    shutil.copytree(DATA / "sample" / "corpus", home / "corpus")
+    done = subprocess.run(
+        [sys.executable, "-c", FACET_CHECKS, str(home)],
+        env={"PYTHONPATH": str(tmp_path / "src"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    cases = ["raissouni-case-ar", "raissouni-case-en"]
+    assert found["cli"] == cases
+    assert found["api"] == cases
+    assert found["api_facet"] and found["api_facet"][0]["value"] == "sentenced"
+    assert found["page"]

@@ -15,7 +15,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 
 from babel.dates import get_month_names
@@ -66,24 +66,22 @@ SIMILAR_CANDIDATES = 200
 # --- Plain data returned to callers ----------------------------------------------
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Facet selections and a date range; values within a facet are OR-ed."""
+def _selected(self) -> dict[str, tuple[str, ...]]:
+    """Facet name -> selected values, for the facets that have a selection."""
+    found = {facet.name: getattr(self, facet.attribute) for facet in FACET_TABLE}
+    return {name: values for name, values in found.items() if values}
 
-    countries: tuple[str, ...] = ()
-    organisations: tuple[str, ...] = ()
-    people: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-    years: tuple[str, ...] = ()
-    months: tuple[str, ...] = ()
-    date_from: str = ""
-    date_to: str = ""
 
-    def selected(self) -> dict[str, tuple[str, ...]]:
-        """Facet name -> selected values, for the facets that have a selection."""
-        found = {facet.name: getattr(self, facet.attribute) for facet in FACET_TABLE}
-        return {name: values for name, values in found.items() if values}
+#: Facet selections (one tuple of values per facet of `fields.FACET_TABLE`,
+#: named by its `attribute`: countries, organisations, people, years, types,
+#: languages, months) and a date range; values within a facet are OR-ed.
+Filters = make_dataclass(
+    "Filters",
+    [(f.attribute, tuple[str, ...], field(default=())) for f in FACET_TABLE]
+    + [("date_from", str, field(default="")), ("date_to", str, field(default=""))],
+    frozen=True,
+    namespace={"selected": _selected, "__module__": __name__},
+)
 
 
 @dataclass(frozen=True)

@@ -256,7 +256,7 @@ def document_to_fields(document: Document, content_hash: str, names=None) -> dic
         "exact": TermCounts(exact),
         "analysed": TermCounts(analysed),
         "mention": TermCounts(mentions),
-        **{f.field: _tags(document, f) for f in TAG_FACETS},
+        **{f.field: tags for f in TAG_FACETS if (tags := _tags(document, f))},
         "access": document.access,
         "date": document.date_key,
         "meta": meta,
@@ -267,4 +267,4 @@ def document_to_fields(document: Document, content_hash: str, names=None) -> dic
 def _tags(document: Document, facet) -> str:
     """A facet's values of a document as its field indexes them."""
     values = getattr(document, facet.document)
-    return ",".join(values) if facet.multi else values
+    return ",".join(values) if facet.multi else values or ""
