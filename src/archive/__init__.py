@@ -1,4 +1,8 @@
-"""The archive's web application: `create_app` and nothing else."""
+"""A searchable archive of human-rights documents: the corpus and its analysis,
+search (planner, backends), extraction, the web app (`create_app`) and the CLI.
+
+See docs/architecture.md for what each module and folder holds.
+"""
 
 from __future__ import annotations
 

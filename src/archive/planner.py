@@ -28,8 +28,9 @@ from .document import LANGUAGES, date_key
 from .errors import ArchiveError
 from .fields import ENTITY_FACETS
 from .i18n import N_, language_name
+from .names import MAX_NAME_WORDS
 from .query import And, DateRange, Field, Message, Near, Not, Or, Phrase, Prefix, Word
-from .registry import MAX_NAME_WORDS, Entity, Registry
+from .registry import Entity, Registry
 from .snippets import MatchTerms
 
 #: Registry kind -> indexed field of the documents tagged with it.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..analysis import is_arabic
-from ..registry import KINDS, Entity, Registry, name_keys, read_words
+from ..names import name_keys, read_words
+from ..registry import KINDS, Entity, Registry
 
 # --- Names of the registry in the text ----------------------------------------------------
 

@@ -1,6 +1,7 @@
-"""The web layer: blueprints that read requests, call the search service and format.
+"""The web layer: the app factory, and blueprints for public pages, feeds and
+exports, the JSON API and the archivists' pages, which read requests and format.
 
-Nothing here builds a Whoosh query; the search service never sees a request.
+Nothing here builds a query for an engine; the search service never sees a request.
 """
 
 from __future__ import annotations
