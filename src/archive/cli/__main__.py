@@ -1,0 +1,5 @@
+"""`python -m archive.cli`: the archive command."""
+
+from . import main
+
+main()
