@@ -32,7 +32,7 @@ test: $(VENV)/.test-deps browser
 security: $(VENV)/.test-deps
 	$(BIN)/bandit -q -r src -c pyproject.toml
 	$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/requirements.txt
-	$(BIN)/pip-audit --progress-spinner off -r $(VENV)/requirements.txt
+	$(BIN)/python scripts/audit.py $(VENV)/requirements.txt
 
 ## Debian's Chromium, which the browser tests drive through Playwright.
 browser:

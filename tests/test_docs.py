@@ -22,3 +22,20 @@ def test_the_readme_starts_with_the_two_commands():
 
 def test_ci_runs_the_readmes_test_command():
     assert "make test" in (PROJECT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_dependency_audit_says_when_it_audited_nothing():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("audit", PROJECT / "scripts" / "audit.py")
+    audit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(audit)
+    skipped = {"name": "flask", "version": "3.0", "skip_reason": "not found"}
+    clean = {"name": "babel", "version": "2.18", "vulns": []}
+    bad = {"name": "jinja2", "version": "2.0", "vulns": [{"id": "PYSEC-1"}]}
+    lines, status = audit.summarise({"dependencies": [skipped, dict(skipped, name="x")]})
+    assert status == 0 and "audit skipped" in lines[0]
+    lines, status = audit.summarise({"dependencies": [skipped, clean]})
+    assert status == 0 and "1 packages audited" in lines[0] and "1 could not" in lines[0]
+    lines, status = audit.summarise({"dependencies": [clean, bad]})
+    assert status == 1 and "jinja2 2.0: PYSEC-1" in lines[0]
