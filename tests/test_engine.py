@@ -95,7 +95,7 @@ def test_results_and_facet_counts_equal_the_reference(generated, sort):
 
 
 def test_searches_answer_alike_with_or_without_postings_files(generated):
-    from archive.backends.whoosh import engine, positions
+    from archive.backends.whoosh import arrays, positions
 
     index = generated / "index"
     files = sorted(index.glob(f"g*/*/*{positions.SUFFIX}"))
@@ -112,7 +112,7 @@ def test_searches_answer_alike_with_or_without_postings_files(generated):
     queries += ["surveillance journalists", "مصر", "Egypt OR Morocco", "title:rights"]
 
     def answers():
-        engine._segments.clear()  # as a new process starts
+        arrays._segments.clear()  # as a new process starts
         with SearchService(generated) as service:
             return [
                 service.search(q, include_restricted=True, page_size=50).to_json() for q in queries
@@ -134,16 +134,16 @@ def test_searches_answer_alike_with_or_without_postings_files(generated):
 
 @pytest.mark.parametrize("field", ["body", "analysed"])  # a weights and a positions file
 def test_any_of_many_words_finds_what_each_word_finds(generated, field):
-    from archive.backends.whoosh import engine, positions
+    from archive.backends.whoosh import arrays, engine, positions, postings
 
-    engine._segments.clear()  # as a new process starts
+    arrays._segments.clear()  # as a new process starts
     with Index(generated).open("public").reader() as reader:
         for leaf, _ in reader.leaf_readers():
             if leaf.segment() is None:
                 continue
-            data = engine.segment(leaf)
+            data = arrays.segment(leaf)
             small = leaf.doc_count_all() < positions.FILES_FROM  # an update's: its blocks alone
-            assert (engine.postings_file(data, leaf, field) is None) == small
+            assert (postings.postings_file(data, leaf, field) is None) == small
             words = [t.decode("utf-8") for t in leaf.lexicon(field)]
             groups = [words[:1], words[-3:], words[:: max(1, len(words) // 40)], ["zzzz", words[5]]]
             groups.append([w for w in words if w.startswith("organ")])
@@ -153,7 +153,7 @@ def test_any_of_many_words_finds_what_each_word_finds(generated, field):
                         int(d)
                         for w in group
                         if w in words
-                        for d in engine.postings(leaf, field, w)[0]
+                        for d in postings.postings(leaf, field, w)[0]
                     }
                 )
                 assert expected
@@ -181,12 +181,12 @@ class _Searcher:
 def test_a_postings_file_that_cannot_be_written_leaves_nothing_behind(
     generated, tmp_path, monkeypatch, field
 ):
-    from archive.backends.whoosh import engine, positions
+    from archive.backends.whoosh import positions, postings
 
     path = tmp_path / f"MAIN_x.{field}"
     with Index(generated).open("public").reader() as reader:
         leaf = max((leaf for leaf, _ in reader.leaf_readers()), key=lambda r: r.doc_count_all())
-        engine._save_postings(leaf, field, path)
+        postings.save_postings(leaf, field, path)
         assert positions.PositionsFile(path).has_weights == (field != "analysed")
         path.unlink()
 
@@ -194,35 +194,35 @@ def test_a_postings_file_that_cannot_be_written_leaves_nothing_behind(
             raise OSError(28, "No space left on device")
 
         monkeypatch.setattr(positions.PositionsWriter, "add", disk_full)
-        engine._save_postings(leaf, field, path)  # the index is only slower
+        postings.save_postings(leaf, field, path)  # the index is only slower
         assert not list(tmp_path.iterdir())
         monkeypatch.setattr(positions.PositionsWriter, "add", lambda *_: 1 / 0)
         with pytest.raises(ZeroDivisionError):
-            engine._save_postings(leaf, field, path)
+            postings.save_postings(leaf, field, path)
         assert not list(tmp_path.iterdir())
 
 
 def test_a_phrase_finds_consecutive_words_and_leaves_positions_beyond_its_keys_to_whoosh():
     import numpy as np
 
-    from archive.backends.whoosh import engine
+    from archive.backends.whoosh import postings
     from archive.backends.whoosh.schema import VarintPositions
 
     fmt = VarintPositions()
 
     def term(lists):
         values = [fmt.encode(p) for p in lists.values()]
-        return engine.BlockPostings(np.array(list(lists)), np.ones(len(lists)), values)
+        return postings.BlockPostings(np.array(list(lists)), np.ones(len(lists)), values)
 
     # "a b": document 3 has them one after the other, 5 in the other order, 8 apart.
     first = term({3: [4, 10], 5: [7], 8: [1]})
     second = term({3: [11], 5: [6], 8: [9]})
     common = np.array([3, 5, 8])
-    keys = [engine.phrase_keys(first, common, 2), engine.phrase_keys(second, common, 1)]
-    assert engine.consecutive(keys).tolist() == [3]
+    keys = [postings.phrase_keys(first, common, 2), postings.phrase_keys(second, common, 1)]
+    assert postings.consecutive(keys).tolist() == [3]
     beyond = term({3: [1 << 32], 5: [2]})
-    assert engine.phrase_keys(beyond, np.array([5]), 1) is not None
-    assert engine.phrase_keys(beyond, np.array([3, 5]), 1) is None
+    assert postings.phrase_keys(beyond, np.array([5]), 1) is not None
+    assert postings.phrase_keys(beyond, np.array([3, 5]), 1) is None
 
 
 def test_positions_are_read_back_exactly_one_value_or_thousands_at_once():
@@ -267,20 +267,20 @@ def test_a_value_that_does_not_hold_what_it_counts_is_refused():
 
 
 def test_segment_arrays_are_kept_beside_the_segment_and_survive_damage(indexed_home, monkeypatch):
-    from archive.backends.whoosh import engine
+    from archive.backends.whoosh import arrays
 
     def fresh_search():
-        engine._segments.clear()  # as a new process starts
+        arrays._segments.clear()  # as a new process starts
         with SearchService(indexed_home) as service:
             result = service.search("Egypt")
             return [h.id for h in result.hits], result.facets
 
     # Written by the indexer, so that no search pays for reading them.
-    stored = sorted((indexed_home / "index").glob(f"g*/public/*{engine.ARRAYS_SUFFIX}"))
+    stored = sorted((indexed_home / "index").glob(f"g*/public/*{arrays.ARRAYS_SUFFIX}"))
     assert stored
     first = fresh_search()
     with monkeypatch.context() as patched:
-        patched.setattr(engine, "_segment_arrays", None)  # only the files can answer
+        patched.setattr(arrays, "_segment_arrays", None)  # only the files can answer
         assert fresh_search() == first
     for path in stored:
         path.write_bytes(b"not an archive")

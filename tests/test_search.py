@@ -213,13 +213,13 @@ def test_two_rare_words_ored_on_a_large_index_finish(tmp_path):
 
 
 def test_warming_loads_what_the_first_search_would_wait_for(service):
-    from archive.backends.whoosh import engine
+    from archive.backends.whoosh import arrays
 
     service.warm()
     assert service.registry._names is not None
     reader = service.backend.view().reader
-    keys = {engine.segment_key(r) for r, _ in reader.leaf_readers() if r.segment() is not None}
-    assert keys and keys <= set(engine._segments)
+    keys = {arrays.segment_key(r) for r, _ in reader.leaf_readers() if r.segment() is not None}
+    assert keys and keys <= set(arrays._segments)
 
 
 def test_a_prefix_finds_its_words_however_they_were_stemmed(tmp_path):

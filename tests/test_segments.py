@@ -12,7 +12,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.reading import SegmentReader
 
-from archive.backends.whoosh import engine, positions
+from archive.backends.whoosh import positions, postings
 from archive.backends.whoosh.indexing import _scan, _Writer, part_of
 from archive.backends.whoosh.positions import PositionsFile
 from archive.backends.whoosh.schema import VarintPositions, build_schema, document_to_fields
@@ -51,7 +51,7 @@ def _whooshs_compression(data: bytes) -> tuple[int, bytes]:
 
 def _read_back(reader) -> dict:
     """Every term's postings and statistics, field lengths and stored fields."""
-    postings = {}
+    every = {}
     for field, text in reader.all_terms():
         info = reader.term_info(field, text)
         found = [
@@ -70,15 +70,15 @@ def _read_back(reader) -> dict:
             found.append((matcher.id(), matcher.weight(), matcher.value()))
             matcher.next()
         # The search engine's own block reader gives what Whoosh's matcher gives.
-        ids, weights, values = engine.postings(reader, field, text, values=True)
+        ids, weights, values = postings.postings(reader, field, text, values=True)
         assert [*zip(ids.tolist(), weights.tolist(), values, strict=True)] == found[1:]
-        postings[field, text] = found
+        every[field, text] = found
     lengths = [
         reader.doc_field_length(n, field)
         for field in reader.indexed_field_names()
         for n in range(reader.doc_count_all())
     ]
-    return {"postings": postings, "lengths": lengths, "stored": list(reader.all_stored_fields())}
+    return {"postings": every, "lengths": lengths, "stored": list(reader.all_stored_fields())}
 
 
 @pytest.fixture(scope="module")
@@ -192,9 +192,9 @@ def test_postings_within_some_documents_decode_only_their_blocks(tmp_path):
     ]
     ix, segment = _new_segment(tmp_path / "segment", BulkSegmentWriter, schema, documents)
     with SegmentReader(ix.storage, schema, segment) as reader:
-        ids, weights, values = engine.postings(reader, "text", "common", values=True)
+        ids, weights, values = postings.postings(reader, "text", "common", values=True)
         within = np.array([3, 2 * BLOCK + 9])
-        part_ids, part_weights, part_values = engine.postings(
+        part_ids, part_weights, part_values = postings.postings(
             reader, "text", "common", values=True, within=within
         )
     # The first and third of four blocks hold those documents.
@@ -217,9 +217,9 @@ def test_the_positions_file_repeats_what_the_blocks_of_every_word_hold(generated
             term = stored.find(reader.term_info("analysed", text))
             assert term == words  # in the order of the words
             words += 1
-            ids, weights, values = engine.postings(reader, "analysed", text, values=True)
+            ids, weights, values = postings.postings(reader, "analysed", text, values=True)
             everything = np.arange(len(ids))
-            blocks = engine.BlockPostings(ids, weights, values)
+            blocks = postings.BlockPostings(ids, weights, values)
             fast = stored.postings(term)
             assert fast.ids.tolist() == ids.tolist()
             assert fast.weights(everything).tolist() == weights.tolist()
@@ -253,7 +253,7 @@ def test_a_weights_file_repeats_the_documents_and_weights_of_every_word(
             term = stored.find(reader.term_info(field, text))
             assert term == words
             words += 1
-            ids, weights, _ = engine.postings(reader, field, text)
+            ids, weights, _ = postings.postings(reader, field, text)
             assert stored.ids_of(term).tolist() == ids.tolist()
             assert stored.weights_of(term).tolist() == weights.tolist()
     assert words == len(stored.keys) > 10

@@ -1,9 +1,11 @@
-"""The embedded search backend: a Whoosh index in the archive home.
+"""The embedded search backend: a Whoosh index in the archive home, and the only
+package that imports Whoosh.
 
 `backend` holds `WhooshBackend` and its views; `indexing` writes the index
 (generations, the writer lock, bulk segments); `schema`, `analyzer`,
-`segments`, `positions`, `engine` and `facets` are how the index is laid
-out on disk and read fast. Nothing outside this package imports Whoosh.
+`segments` and `positions` are how it lies on disk; `arrays` (each
+segment's arrays and facet counts), `postings` (a term's postings in one
+call) and `engine` (the vectorised evaluator) read it fast.
 """
 
 from .backend import WhooshBackend, WhooshView, to_query

@@ -27,7 +27,7 @@ from ...document import Document, searchable_text
 from ...fields import FACET, FACETS
 from ...planner import ENTITY_FIELDS, MENTION_FIELD, date_bounds
 from .. import Texts
-from . import engine
+from . import arrays, engine
 from . import facets as facet_data
 from .engine import AnyTerm, SameParagraph
 from .indexing import Index
@@ -150,7 +150,7 @@ class WhooshBackend:
             if r.segment() is not None
         ]
         facet_data.forget_segments(live)
-        engine.forget(live)
+        arrays.forget(live)
         return view
 
     def state(self, include_restricted: bool = False) -> tuple:
@@ -232,8 +232,8 @@ class WhooshView:
             reader = subsearcher.reader()
             if reader.segment() is None:
                 continue
-            data = engine.segment(reader)
-            ids = engine.segment_ids(data, reader)
+            data = arrays.segment(reader)
+            ids = arrays.segment_ids(data, reader)
             found.extend((int(data.dates[n]), ids[n]) for n in np.flatnonzero(data.live))
         return found
 
@@ -266,10 +266,10 @@ class WhooshView:
         for subsearcher, offset in searcher.leaf_searchers():
             if not weights or subsearcher.reader().segment() is None:
                 continue
-            data = engine.segment(subsearcher.reader())
+            data = arrays.segment(subsearcher.reader())
             shared = np.zeros(data.size)
             for (facet, value), weight in weights.items():
-                docs, codes, table = engine.facet_values(data, facet)
+                docs, codes, table = arrays.facet_values(data, facet)
                 if value in table:
                     tagged = docs[codes == table.index(value)]
                     shared[tagged[data.live[tagged]]] += weight / total
@@ -307,7 +307,7 @@ def _closest(reader, term: str) -> str | None:
     for leaf, _ in reader.leaf_readers():
         if leaf.segment() is None:  # an empty index
             continue
-        terms = engine.terms_starting(engine.segment(leaf), leaf, EXACT, term[0])
+        terms = arrays.terms_starting(arrays.segment(leaf), leaf, EXACT, term[0])
         found = process.extract(
             term, terms, scorer=Levenshtein.distance, score_cutoff=2, limit=None
         )
@@ -390,7 +390,7 @@ def _engine_search(searcher, query, searching: bool, filters, selected, sort, li
         base[found.ids] = True
         if dated:
             base &= (data.dates >= low) & (data.dates <= high)
-        masks = {name: engine.selection_mask(data, name, values) for name, values in chosen.items()}
+        masks = {name: arrays.selection_mask(data, name, values) for name, values in chosen.items()}
         everything = base.copy()
         for mask in masks.values():
             everything &= mask
@@ -402,7 +402,7 @@ def _engine_search(searcher, query, searching: bool, filters, selected, sort, li
                         mask &= other_mask
             else:
                 mask = everything
-            engine.count(data, name, mask, counts[name])
+            arrays.count(data, name, mask, counts[name])
         keep = everything[found.ids]
         ids, scores = found.ids[keep], found.scores[keep]
         total += len(ids)

@@ -65,7 +65,7 @@ from ...errors import IndexUnavailable, Problem
 from ...filetable import STAT, FileTable, Row, signature, stat_now
 from ...i18n import N_, gettext
 from ...registry import fingerprint as registry_fingerprint
-from . import engine
+from . import arrays, engine
 from .positions import FILES_FROM
 from .schema import build_schema, document_to_fields
 from .segments import BulkSegmentWriter
@@ -736,7 +736,7 @@ class Index:
                 writer.cancel()
                 raise
             with SegmentReader(ix.storage, ix.schema, segment) as reader:
-                engine.save_arrays(reader)
+                arrays.save_arrays(reader)
             for name in _segment_files(folder / part, [segment]):
                 checksums[name] = file_checksum(folder / part / name)
             merged.append(segment)
@@ -815,7 +815,7 @@ class _Writer(SegmentWriter):
         # whose checksum is recorded stays the one on disk.
         for segment in segments:
             with SegmentReader(self.storage, self.schema, segment) as reader:
-                engine.save_arrays(reader)
+                arrays.save_arrays(reader)
         TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
         folder = Path(self.storage.folder)
         names = [TOC._filename(self.indexname, self.generation), *_segment_files(folder, segments)]
@@ -880,7 +880,7 @@ def _build_segments(folder: Path, home: Path, paths: list[Path]):
         writer = writers.pop(part)
         segment = writer._finalize_segment()
         with SegmentReader(writer.storage, writer.schema, segment) as reader:
-            engine.save_arrays(reader)
+            arrays.save_arrays(reader)
         segments[part].append(segment)
         where = folder / part
         for name in _segment_files(where, [segment]):
