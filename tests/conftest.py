@@ -162,3 +162,31 @@ def archive_app(indexed_home):
     app = make_app(indexed_home, WTF_CSRF_ENABLED=False)
     yield app
     app.extensions["archive"].close()
+
+
+def run_with_changed_package(tmp_path: Path, change, script: str) -> dict:
+    """What `script` prints last (one JSON object), run in a fresh Python on a
+    copy of the package (its templates, static files and catalogues beside it,
+    as in a source tree) after `change(package folder)`, with a copy of the
+    sample corpus as the archive home (the script's first argument)."""
+    import json
+    import subprocess
+    import sys
+
+    package = tmp_path / "src" / "archive"
+    shutil.copytree(PROJECT / "src" / "archive", package)
+    change(package)
+    for folder in ("templates", "static", "translations"):
+        if (PROJECT / folder).is_dir():
+            shutil.copytree(PROJECT / folder, tmp_path / folder)
+    home = copy_home(DATA / "sample", tmp_path / "home")
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(home)],
+        env={"PYTHONPATH": str(tmp_path / "src"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1])

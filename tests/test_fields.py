@@ -112,34 +112,15 @@ print(json.dumps({
 def test_a_facet_is_a_row_of_the_table(tmp_path):
     """Declared in a copy of the package, a facet of the case status reaches
     the index, `archive search`, the JSON API and the search page."""
-    import json
-    import shutil
-    import subprocess
-    import sys
+    from .conftest import run_with_changed_package
 
-    from .conftest import DATA, PROJECT
+    def add_facet(package):
+        table = package / "fields.py"
+        text = table.read_text(encoding="utf-8")
+        month = '    Facet("month", N_("Month")'
+        table.write_text(text.replace(month, NEW_FACET + month, 1), encoding="utf-8")
 
-    package = tmp_path / "src" / "archive"
-    shutil.copytree(PROJECT / "src" / "archive", package)
-    table = package / "fields.py"
-    text = table.read_text(encoding="utf-8")
-    month = '    Facet("month", N_("Month")'
-    table.write_text(text.replace(month, NEW_FACET + month, 1), encoding="utf-8")
-    for folder in ("templates", "static", "translations"):  # beside a source tree's package
-        if (PROJECT / folder).is_dir():
-            shutil.copytree(PROJECT / folder, tmp_path / folder)
-    home = tmp_path / "home"
-    shutil.copytree(DATA / "sample" / "corpus", home / "corpus")
-    done = subprocess.run(
-        [sys.executable, "-c", FACET_CHECKS, str(home)],
-        env={"PYTHONPATH": str(tmp_path / "src"), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    found = json.loads(done.stdout.splitlines()[-1])
+    found = run_with_changed_package(tmp_path, add_facet, FACET_CHECKS)
     cases = ["raissouni-case-ar", "raissouni-case-en"]
     assert found["cli"] == cases
     assert found["api"] == cases

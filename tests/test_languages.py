@@ -9,9 +9,6 @@ interface's languages.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from archive.document import LANGUAGES
 from archive.languages import LANGUAGE_TABLE, LATIN
 from archive.query import NOT_WORDS, OR_WORDS
 
-from .conftest import DATA, PROJECT
+from .conftest import run_with_changed_package
 
 SPANISH = """
 from . import Language
@@ -85,21 +82,11 @@ def test_the_three_languages_come_from_their_modules():
 
 
 def test_a_language_is_one_more_module(tmp_path: Path):
-    package = tmp_path / "src" / "archive"
-    shutil.copytree(PROJECT / "src" / "archive", package)
-    (package / "languages" / "es.py").write_text(textwrap.dedent(SPANISH), encoding="utf-8")
-    home = tmp_path / "home"
-    shutil.copytree(DATA / "sample" / "corpus", home / "corpus")
-    done = subprocess.run(
-        [sys.executable, "-c", CHECKS, str(home)],
-        env={"PYTHONPATH": str(tmp_path / "src"), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    found = __import__("json").loads(done.stdout.splitlines()[-1])
+    def add_spanish(package):
+        spanish = textwrap.dedent(SPANISH)
+        (package / "languages" / "es.py").write_text(spanish, encoding="utf-8")
+
+    found = run_with_changed_package(tmp_path, add_spanish, CHECKS)
     assert found["problems"] == []
     assert found["stem"] == ["derechos-es"]  # derecho and derechos share a Spanish stem
     assert found["stopword"] == 0  # los is a Spanish stopword
