@@ -10,7 +10,7 @@ import pytest
 
 from archive import filetable
 from archive.analysis import EXACT
-from archive.backends.whoosh import engine, indexing
+from archive.backends.whoosh import engine, merging
 from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.errors import IndexUnavailable
@@ -142,7 +142,7 @@ def test_a_failed_rebuild_leaves_the_live_index_alone(indexed_home, monkeypatch)
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("archive.backends.whoosh.indexing._build_segments", explode)
+    monkeypatch.setattr("archive.backends.whoosh.building.build_segments", explode)
     with pytest.raises(RuntimeError):
         index.rebuild(Corpus(indexed_home))
     assert index.generation() == live
@@ -377,7 +377,7 @@ def _segment_ids(home) -> set[str]:
 def test_a_change_leaves_a_large_segment_as_it_is(indexed_home, monkeypatch):
     # Rewriting a rebuild's segment costs minutes on a large archive: an
     # edit and a deletion only mark its documents deleted.
-    monkeypatch.setattr(indexing, "MERGE_BELOW", 5)  # the rebuild's 5-document segment is large
+    monkeypatch.setattr(merging, "MERGE_BELOW", 5)  # the rebuild's 5-document segment is large
     large = _segment_ids(indexed_home)
     path = indexed_home.joinpath("corpus", *RAISSOUNI)
     path.write_text(path.read_text(encoding="utf-8") + "\nQuokkaesque.\n", encoding="utf-8")
@@ -393,7 +393,7 @@ def test_many_small_changes_are_merged_and_every_document_stays_found(indexed_ho
     corpus = Corpus(indexed_home)
     index = Index(indexed_home)
     stale = indexed_home.joinpath("corpus", "statement", "2022", "new-3.md")
-    for number in range(indexing.MERGE_FACTOR + 2):
+    for number in range(merging.MERGE_FACTOR + 2):
         text = NEW.replace("new-statement", f"new-statement-{number}").replace(
             "zanzibarian", f"zanzibarian{number}x"
         )
@@ -407,10 +407,10 @@ def test_many_small_changes_are_merged_and_every_document_stays_found(indexed_ho
     # Thirteen changes, one segment each, merged ten at a time.
     assert len(_segment_ids(indexed_home)) <= 4
     with SearchService(indexed_home) as service:
-        for number in range(indexing.MERGE_FACTOR + 2):
+        for number in range(merging.MERGE_FACTOR + 2):
             assert ids(service, f"zanzibarian{number}x") == {f"new-statement-{number}"}
         assert ids(service, "later") == {"new-statement-3"}
-        assert service.search("").total == 5 + indexing.MERGE_FACTOR + 2
+        assert service.search("").total == 5 + merging.MERGE_FACTOR + 2
 
 
 def test_an_index_written_before_the_backend_had_its_own_package_still_opens(

@@ -14,7 +14,7 @@ from urllib.parse import unquote_plus
 import pytest
 
 from archive import create_app
-from archive.backends.whoosh import indexing
+from archive.backends.whoosh import merging
 from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.search import SearchService
@@ -228,7 +228,7 @@ def test_restricting_a_public_document_answers_at_once_as_if_it_had_never_been_p
 ):
     # A small segment is rewritten without the document; a large one keeps
     # it marked deleted, and searches must not tell the difference.
-    monkeypatch.setattr(indexing, "MERGE_BELOW", merge_below)
+    monkeypatch.setattr(merging, "MERGE_BELOW", merge_below)
     path = restricted_home / "corpus" / "statement" / "2020" / "egypt-detention-statement-en.md"
     text = path.read_text(encoding="utf-8")
     assert "unconditional" in text

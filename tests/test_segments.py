@@ -13,10 +13,11 @@ from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.reading import SegmentReader
 
 from archive.backends.whoosh import positions, postings
-from archive.backends.whoosh.indexing import _scan, _Writer, part_of
+from archive.backends.whoosh.building import part_of, scan_corpus
 from archive.backends.whoosh.positions import PositionsFile
 from archive.backends.whoosh.schema import VarintPositions, build_schema, document_to_fields
 from archive.backends.whoosh.segments import BLOCK, COMPRESSION, BulkSegmentWriter
+from archive.backends.whoosh.writer import Writer
 from archive.corpus import Corpus
 from benchmarks.generate import generate
 
@@ -88,7 +89,7 @@ def generated_fields(tmp_path_factory):
     corpus = Corpus(home)
     fields = [
         document_to_fields(document, digest, corpus.registry.names)
-        for _, document, digest, _, _ in _scan(corpus)
+        for _, document, digest, _, _ in scan_corpus(corpus)
         if document is not None and part_of(document) == "public"
     ]
     assert len(fields) > 150
@@ -109,7 +110,7 @@ def test_bulk_segment_reads_back_as_whooshs_does(generated_fields, tmp_path):
     ours, our_postings = _write_segment(
         tmp_path / "bulk", BulkSegmentWriter, schema, generated_fields
     )
-    theirs, their_postings = _write_segment(tmp_path / "whoosh", _Writer, schema, generated_fields)
+    theirs, their_postings = _write_segment(tmp_path / "whoosh", Writer, schema, generated_fields)
     # Short blocks are left uncompressed, so the postings (and the offsets in
     # the terms file) differ; the columns are the same bytes.
     # Ours also repeats its postings in a positions file and weights files.
@@ -135,7 +136,7 @@ def test_terms_longer_than_a_block_and_absent_fields_match_whoosh(
     if short_blocks == "compressed":
         monkeypatch.setattr("archive.backends.whoosh.segments._compress", _whooshs_compression)
     ours = _write_segment(tmp_path / "bulk", BulkSegmentWriter, schema, documents)
-    theirs = _write_segment(tmp_path / "whoosh", _Writer, schema, documents)
+    theirs = _write_segment(tmp_path / "whoosh", Writer, schema, documents)
     if short_blocks == "compressed":
         assert ours[0] == theirs[0]
     assert ours[1] == theirs[1]
@@ -147,7 +148,7 @@ def test_bulk_segment_is_byte_identical_to_whooshs_with_its_compression(
     monkeypatch.setattr("archive.backends.whoosh.segments._compress", _whooshs_compression)
     schema = build_schema()
     ours, _ = _write_segment(tmp_path / "bulk", BulkSegmentWriter, schema, generated_fields)
-    theirs, _ = _write_segment(tmp_path / "whoosh", _Writer, schema, generated_fields)
+    theirs, _ = _write_segment(tmp_path / "whoosh", Writer, schema, generated_fields)
     assert ours.keys() - set(POSTINGS_FILES) == theirs.keys()
     assert {".trm", ".pst", "._stored.col"} <= set(ours)
     for name in theirs:
@@ -383,7 +384,7 @@ def test_a_rebuild_in_several_segments_finds_what_one_segment_finds(tmp_path, mo
     Index(home, processes=2).rebuild(Corpus(home))  # one segment per worker
     assert answers() == whole
     # Sorted in many runs on disk, merged into one segment.
-    monkeypatch.setattr("archive.backends.whoosh.indexing.RUN_POSTINGS", 20_000)
+    monkeypatch.setattr("archive.backends.whoosh.building.RUN_POSTINGS", 20_000)
     Index(home, processes=1).rebuild(Corpus(home))
     with Index(home).open("public").reader() as reader:
         assert len(reader.leaf_readers()) == 1

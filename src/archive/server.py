@@ -11,7 +11,7 @@ import contextlib
 import os
 import socket
 
-from .backends.whoosh.indexing import die_with_parent
+from .backends.whoosh.building import die_with_parent
 from .errors import ArchiveError
 from .i18n import N_
 

@@ -2,7 +2,8 @@
 package that imports Whoosh.
 
 `backend` holds `WhooshBackend` and its views; `indexing` writes the index
-(generations, the writer lock, bulk segments); `schema`, `analyzer`,
+(generations, the writer lock), with `building` (corpus files read into
+bulk segments in workers), `writer`, `merging` and `checksums`; `schema`, `analyzer`,
 `segments` and `positions` are how it lies on disk; `arrays` (each
 segment's arrays and facet counts), `postings` (a term's postings in one
 call) and `engine` (the vectorised evaluator) read it fast.

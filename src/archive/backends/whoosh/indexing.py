@@ -32,17 +32,13 @@ only once it is complete.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import fcntl
 import gc
-import hashlib
-import json
 import multiprocessing
 import os
 import secrets
 import shutil
-import signal
 import threading
 import time
 import warnings
@@ -52,35 +48,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN
-from whoosh.index import TOC
 from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
-from whoosh.writing import SegmentWriter
 
-from ... import analysis
 from ...corpus import Corpus, write_atomic
 from ...document import Document
 from ...errors import IndexUnavailable, Problem
-from ...filetable import STAT, FileTable, Row, signature, stat_now
+from ...filetable import STAT, FileTable, Row, stat_now
 from ...i18n import N_, gettext
 from ...registry import fingerprint as registry_fingerprint
-from . import arrays, engine
+from . import arrays, building, engine
+from .building import PARTS, hash_bytes, part_of
+from .checksums import (
+    DamagedFile,
+    file_checksum,
+    folder_state,
+    latest_generation,
+    read_checksums,
+    segment_files,
+    temporary,
+    verify_part,
+)
+from .merging import RETIRED_GRACE, segments_to_merge, without_empty
 from .positions import FILES_FROM
 from .schema import build_schema, document_to_fields
 from .segments import BulkSegmentWriter
+from .writer import Writer, pin_columns
 
 INDEX_DIR = "index"
 #: Below this many documents a rebuild runs in one process (starting more costs more).
 PARALLEL_THRESHOLD = 2000
-PARTS = ("public", "restricted")
-#: A rebuild worker sorts its postings and sets them aside on disk whenever
-#: it holds this many (about 2,000 documents of 600 words: each word is a
-#: posting of the stemmed, exact and analysed fields), which bounds its
-#: memory; it writes one segment per part in the end. Measured at 10,000
-#: documents on 2 processes: 4,000,000 took a fifth more memory than
-#: 3,000,000 (669 against 559 MiB) for the same time.
-RUN_POSTINGS = 3_000_000
 _CURRENT = "CURRENT"
 #: In a generation folder: the fingerprint of the registry whose names it found in the text.
 _REGISTRY = "registry.sha256"
@@ -92,15 +89,7 @@ _FORMAT = "format"
 #: French accents folded before stemming; 7: checksums of every file); an index
 #: written in another format is rebuilt from the corpus.
 INDEX_FORMAT = "7"
-#: In each part's folder: when each merged-away segment left the index.
-_RETIRED = "retired.json"
-#: Seconds a merged-away segment's files are kept for searchers still opening it.
-RETIRED_GRACE = 60.0
 _LOCK = ".write.lock"
-#: In each part's folder: [size, hash] of every file its live table of contents uses.
-_CHECKSUMS = "checksums.json"
-#: Linux's prctl option that sends a signal to a process when its parent dies.
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -126,76 +115,6 @@ class IndexReport:
             deleted=len(self.deleted),
             unchanged=self.unchanged,
         )
-
-
-@dataclass(frozen=True)
-class DamagedFile:
-    """A file of the index that is not as it was written; `message` says how."""
-
-    path: Path
-    message: str
-    params: dict = field(default_factory=dict)
-
-    def render(self, path: str, locale: str = "en") -> str:
-        """The message in a reader's language, with the file shown as `path`."""
-        return gettext(self.message, locale, path=path, **self.params)
-
-
-def hash_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def part_of(document: Document) -> str:
-    return "restricted" if document.restricted else "public"
-
-
-#: Segments an update may merge: those of fewer documents than this. A
-#: larger segment (a rebuild's) is never rewritten by an archivist's change;
-#: its deleted documents stay marked until the next rebuild (searches leave
-#: them out, and `engine.live_frequency` keeps their words out of prefixes
-#: and suggestions).
-MERGE_BELOW = 1000
-#: Segments of one size class (1–9 documents, 10–99, 100–999) that an update
-#: lets build up before merging the smallest of them into one.
-MERGE_FACTOR = 10
-#: The most documents one merge indexes again (about a second).
-MERGE_DOCUMENTS = 200
-
-
-def segments_to_merge(segments) -> list:
-    """Which small segments an update merges: once a size class has
-    `MERGE_FACTOR` segments, its smallest, at most `MERGE_DOCUMENTS`
-    documents in all (so ten changes merge about ten documents, a hundred
-    about a hundred); and a segment of fewer than ten documents that a
-    document has just left (deleted, restricted), so that the document's
-    words leave the disk with it. In a larger segment a deletion stays
-    marked until the segment is merged or the index rebuilt."""
-    classes: dict[int, list] = {}
-    for segment in segments:
-        count = segment.doc_count_all()
-        if count < MERGE_BELOW:
-            classes.setdefault(len(str(count)), []).append(segment)
-    merged: list = []
-    for size_class in sorted(classes):
-        found = sorted(classes[size_class], key=lambda s: s.doc_count_all())
-        if len(found) < MERGE_FACTOR:
-            continue
-        total = 0
-        for segment in found:
-            if total + segment.doc_count() > MERGE_DOCUMENTS:
-                break
-            merged.append(segment)
-            total += segment.doc_count()
-        if len(merged) >= 2:
-            break
-        merged = []
-    return merged + [s for s in classes.get(1, []) if s.has_deletions() and s not in merged]
-
-
-def _without_empty(writer, segments):
-    """Whoosh merge policy of an update's commit: no merging (`Index._merge`
-    merges, faster), but a segment whose documents are all deleted goes."""
-    return [segment for segment in segments if segment.doc_count()]
 
 
 class Index:
@@ -253,7 +172,7 @@ class Index:
         """Changes whenever a commit or a rebuild changes what a searcher would see."""
         folder = self._require()
         parts = PARTS if include_restricted else ("public",)
-        return (folder.name, *(_latest_generation(folder / part) for part in parts))
+        return (folder.name, *(latest_generation(folder / part) for part in parts))
 
     # --- Locking -------------------------------------------------------------
 
@@ -326,7 +245,7 @@ class Index:
         known = (FileTable(folder).rows() if folder is not None else None) or {}
         for path, relpath in corpus.files():
             row = known.get(relpath)
-            if row is None or not row[STAT] or not _unchanged(path, row[STAT]):
+            if row is None or not row[STAT] or not building.unchanged(path, row[STAT]):
                 yield Path(path)
 
     def _damaged(self, part: str, reason: str) -> IndexUnavailable:
@@ -373,7 +292,7 @@ class Index:
                 leaves.extend(leaf for leaf, _ in reader.leaf_readers())
             searcher = engine.LiveSearcher(MultiReader(leaves))
         try:
-            _pin_columns(searcher)
+            pin_columns(searcher)
         except BaseException:
             searcher.close()
             raise
@@ -388,7 +307,7 @@ class Index:
         folder = self.generation()
         if folder is None:
             return []
-        return [damaged for part in PARTS for damaged in _verify_part(folder / part)]
+        return [damaged for part in PARTS for damaged in verify_part(folder / part)]
 
     def damage(self) -> IndexUnavailable | None:
         """The error to report when reading the index failed: what to run if
@@ -399,7 +318,7 @@ class Index:
             folder = self.generation()
             if folder is None:
                 return None
-            state = (folder, *(_folder_state(folder / part) for part in PARTS))
+            state = (folder, *(folder_state(folder / part) for part in PARTS))
             with _VERIFIED_LOCK:
                 damaged = _VERIFIED.get(state)
                 if damaged is None:
@@ -431,11 +350,11 @@ class Index:
             if child.is_dir() and child.name.startswith("g"):
                 if not (child / _FORMAT).exists():
                     found.append(child)
-            elif _temporary(child.name):
+            elif temporary(child.name):
                 found.append(child)
         if live is not None:
             for folder in (live, *(live / part for part in PARTS)):
-                found.extend(child for child in folder.iterdir() if _temporary(child.name))
+                found.extend(child for child in folder.iterdir() if temporary(child.name))
         return sorted(found)
 
     # --- Writing -------------------------------------------------------------
@@ -502,10 +421,12 @@ class Index:
         seen_ids: dict[str, str] = {}  # id -> the first file with it
         for name, relpath in corpus.files():
             previous = known.pop(relpath, None)
-            if previous is not None and previous[STAT] and _unchanged(name, previous[STAT]):
+            if previous is not None and previous[STAT] and building.unchanged(name, previous[STAT]):
                 doc_id = previous[1]
                 if doc_id in seen_ids:  # an earlier file took its id since
-                    report.problems.append(_duplicate(corpus, name, seen_ids[doc_id]))
+                    report.problems.append(
+                        building.duplicate_problem(corpus, name, seen_ids[doc_id])
+                    )
                     to_delete.append(relpath)
                     report.deleted.append(doc_id)
                 else:
@@ -515,10 +436,12 @@ class Index:
             if previous is not None:
                 previous = Row._make(previous)
             path = Path(name)
-            _, document, digest, problems, stat = next(_scan(corpus, [path]))
+            _, document, digest, problems, stat = next(building.scan_corpus(corpus, [path]))
             report.problems.extend(problems)
             if document is not None and document.id in seen_ids:
-                report.problems.append(_duplicate(corpus, name, seen_ids[document.id]))
+                report.problems.append(
+                    building.duplicate_problem(corpus, name, seen_ids[document.id])
+                )
                 document = None
             if document is not None:
                 seen_ids[document.id] = name
@@ -546,7 +469,7 @@ class Index:
             delete = list(dict.fromkeys([*to_delete, *(d.path for d, _ in to_add)]))
             self._write(folder, to_add, delete, corpus, stats)
         if filling:  # the whole table at once: a partial one would hide deletions
-            added = [_row(d, digest, stats) for d, digest in to_add]
+            added = [building.file_row(d, digest, stats) for d, digest in to_add]
             table.write([*settled, *added], replace_all=True)
         elif settled:
             table.write(settled)
@@ -566,16 +489,16 @@ class Index:
             chunks = [paths[i::workers] for i in range(workers)]
             jobs = [(folder, corpus.home, chunk) for chunk in chunks]
             if workers == 1:
-                results = [_build_segments(*jobs[0])]
+                results = [building.build_segments(*jobs[0])]
             else:
                 context = multiprocessing.get_context("spawn")
                 with ProcessPoolExecutor(
                     workers,
                     mp_context=context,
-                    initializer=die_with_parent,
+                    initializer=building.die_with_parent,
                     initargs=(os.getpid(),),
                 ) as pool:
-                    results = list(pool.map(_build_segments, *zip(*jobs, strict=True)))
+                    results = list(pool.map(building.build_segments, *zip(*jobs, strict=True)))
             # The first file (in corpus order) of an id wins, as in an update.
             entries = sorted(e for _, found, _, _ in results for e in found)
             seen: dict[str, str] = {}
@@ -596,7 +519,7 @@ class Index:
             known = {name: c for _, _, _, found in results for name, c in found.items()}
             for part in PARTS:
                 ix = whoosh_index.open_dir(str(folder / part))
-                writer = _Writer(ix, timeout=self.write_timeout, compound=False)
+                writer = Writer(ix, timeout=self.write_timeout, compound=False)
                 writer.checksums = known
                 writer._close_segment()
                 writer._commit_toc([s for found, _, _, _ in results for s in found[part]])
@@ -635,7 +558,7 @@ class Index:
         than when it was written (one stat per file: cheap enough for every update)."""
         folder = self._require()
         for part in PARTS:
-            for name, (size, _) in _read_checksums(folder / part).items():
+            for name, (size, _) in read_checksums(folder / part).items():
                 try:
                     if (folder / part / name).stat().st_size != size:
                         return True
@@ -673,7 +596,7 @@ class Index:
         try:
             for part in PARTS:
                 ix = whoosh_index.open_dir(str(folder / part))
-                writers[part] = _Writer(ix, timeout=self.write_timeout, compound=False)
+                writers[part] = Writer(ix, timeout=self.write_timeout, compound=False)
             for path in delete:
                 for writer in writers.values():
                     writer.delete_by_term("path", path)
@@ -689,11 +612,13 @@ class Index:
         for part, writer in writers.items():
             kept = {d.path for d, _ in items if part == "restricted" or part_of(d) == part}
             writer.retire_grace = 0.0 if set(delete) - kept else RETIRED_GRACE
-            writer.commit(mergetype=_without_empty)
+            writer.commit(mergetype=without_empty)
             self._merge(folder, part, corpus, writer.retire_grace)
         table = FileTable(folder)
         if table.exists():
-            table.write([_row(d, digest, stats or {}) for d, digest in items], remove=delete)
+            table.write(
+                [building.file_row(d, digest, stats or {}) for d, digest in items], remove=delete
+            )
 
     def _merge(self, folder: Path, part: str, corpus: Corpus | None, grace: float) -> None:
         """Merge a part's small segments (`segments_to_merge`) into one, written
@@ -718,7 +643,7 @@ class Index:
                         continue
                     stored = reader.stored_fields(number)
                     path = corpus.root / stored["meta"]["path"]
-                    _, document, digest, _, _ = next(_scan(corpus, [path]))
+                    _, document, digest, _, _ = next(building.scan_corpus(corpus, [path]))
                     if document is None or digest != stored["hash"]:
                         return
                     documents.append((document, digest))
@@ -737,10 +662,10 @@ class Index:
                 raise
             with SegmentReader(ix.storage, ix.schema, segment) as reader:
                 arrays.save_arrays(reader)
-            for name in _segment_files(folder / part, [segment]):
+            for name in segment_files(folder / part, [segment]):
                 checksums[name] = file_checksum(folder / part / name)
             merged.append(segment)
-        toc = _Writer(ix, timeout=self.write_timeout, compound=False)
+        toc = Writer(ix, timeout=self.write_timeout, compound=False)
         toc.checksums = checksums
         toc.retire_grace = grace
         toc._close_segment()
@@ -748,314 +673,6 @@ class Index:
         toc._finish()
 
 
-def _pin_columns(searcher: Searcher) -> None:
-    """Open every column file of the searcher's segments now.
-
-    Whoosh opens a segment's column files (stored fields, field lengths,
-    sortable values) on first use, and a commit deletes the files of the
-    segments it merged away: a searcher still in use would find them gone
-    (measured: 2 failed searches in 2,600 while 100 documents were added).
-    Open files stay readable after they are deleted, so they are opened at
-    once; a file already gone raises FileNotFoundError, and opening is retried.
-    """
-    schema = searcher.schema
-    for leaf, _ in searcher.reader().leaf_readers():
-        perdoc = getattr(leaf, "_perdoc", None)
-        if perdoc is None or not leaf.doc_count_all():
-            continue
-        # Stored fields and lengths are cached column readers; a missing
-        # stored column raises FileNotFoundError here.
-        perdoc._readers["_stored"] = perdoc.column_reader("_stored", STORED_COLUMN)
-        for name, kind in schema.items():
-            if kind.scorable and perdoc.has_column(f"_{name}_len"):
-                perdoc._cached_reader(f"_{name}_len", LENGTHS_COLUMN)
-            if kind.column_type and name not in perdoc._colfiles and perdoc.has_column(name):
-                perdoc._colfiles[name] = perdoc._get_column_file(name)
-
-
-class _CachedLengths:
-    """Field lengths of a new segment, read once per field instead of once per posting.
-
-    Whoosh asks for a document's field length for every posting it writes;
-    reading each from the lengths column dominated the cost of a commit.
-    """
-
-    def __init__(self, reader, doc_count: int):
-        self._reader = reader
-        self._doc_count = doc_count
-        self._lengths: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        lengths = self._lengths.get(fieldname)
-        if lengths is None:
-            length = self._reader.doc_field_length
-            lengths = [length(n, fieldname, default) for n in range(self._doc_count)]
-            self._lengths[fieldname] = lengths
-        return lengths[docnum]
-
-    def __getattr__(self, name):
-        return getattr(self._reader, name)
-
-
-class _Writer(SegmentWriter):
-    """Whoosh's segment writer with field lengths cached while postings are
-    written, the files of merged-away segments kept for a grace period, and
-    the checksums of every file recorded at each commit."""
-
-    def per_document_reader(self):
-        return _CachedLengths(super().per_document_reader(), self.docnum)
-
-    retire_grace = RETIRED_GRACE
-    #: Checksums already taken, by file name (a rebuild's workers take theirs).
-    checksums: dict[str, list] = {}
-
-    def _commit_toc(self, segments):
-        # A new segment's search arrays are saved before the table of contents
-        # makes it visible: no searcher computes them meanwhile, and the copy
-        # whose checksum is recorded stays the one on disk.
-        for segment in segments:
-            with SegmentReader(self.storage, self.schema, segment) as reader:
-                arrays.save_arrays(reader)
-        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
-        folder = Path(self.storage.folder)
-        names = [TOC._filename(self.indexname, self.generation), *_segment_files(folder, segments)]
-        _record_checksums(folder, names, self.checksums)
-        _clean_retired(self.storage, self.indexname, self.generation, segments, self.retire_grace)
-
-
-def _clean_retired(storage, indexname: str, generation: int, segments, grace: float, now=None):
-    """Delete the files of segments no longer in the index once they have been
-    out of it for `grace` seconds.
-
-    Whoosh deletes them at once, at every commit; a searcher opened just
-    before (in another thread or process) then fails to open their files.
-    `retired.json` in the part's folder remembers when each segment left.
-    """
-    now = time.time() if now is None else now
-    path = Path(storage.folder) / _RETIRED
-    try:
-        retired = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        retired = {}
-    current = {segment.segment_id() for segment in segments}
-    toc_pattern, segment_pattern = TOC._pattern(indexname), TOC._segment_pattern(indexname)
-    files: dict[str, list[str]] = {}
-    for filename in storage:
-        toc = toc_pattern.match(filename)
-        if toc and int(toc.group(1)) < generation - 1:  # the previous one may be being read
-            with contextlib.suppress(OSError):
-                storage.delete_file(filename)
-            continue
-        segment = segment_pattern.match(filename)
-        if segment and segment.group(1) not in current:
-            files.setdefault(segment.group(1), []).append(filename)
-    kept = {}
-    for name, filenames in files.items():
-        since = retired.get(name, now)
-        if now - since < grace:
-            kept[name] = since
-            continue
-        for filename in filenames:
-            with contextlib.suppress(OSError):
-                storage.delete_file(filename)
-    if kept != retired:
-        write_atomic(path, json.dumps(kept).encode("utf-8"))
-
-
-@analysis.indexing_caches()
-def _build_segments(folder: Path, home: Path, paths: list[Path]):
-    """Index `paths` into new segments of each part (run in a worker process).
-
-    Returns ({part: [segments]}, [(path, id, relative path, display path,
-    file table row)], problems, {file name: checksum}); the parent adds the segments to the
-    index in one commit. Each segment's search arrays are saved here, and its
-    files hashed, in parallel with the other workers.
-    """
-    corpus = Corpus(home)
-    segments: dict[str, list] = {part: [] for part in PARTS}
-    writers: dict[str, BulkSegmentWriter] = {}
-    entries, problems, seen, checksums = [], [], set(), {}
-
-    def close(part: str) -> None:
-        writer = writers.pop(part)
-        segment = writer._finalize_segment()
-        with SegmentReader(writer.storage, writer.schema, segment) as reader:
-            arrays.save_arrays(reader)
-        segments[part].append(segment)
-        where = folder / part
-        for name in _segment_files(where, [segment]):
-            checksums[name] = file_checksum(where / name)
-
-    try:
-        for path, document, digest, found, stat in _scan(corpus, paths):
-            problems.extend(found)
-            if document is None:
-                continue
-            row = _row(document, digest, {document.path: stat})
-            entries.append((str(path), document.id, document.path, corpus.display(path), row))
-            if document.id in seen:  # reported by the parent; the first file wins
-                continue
-            seen.add(document.id)
-            fields = document_to_fields(document, digest, corpus.registry.names)
-            part = part_of(document)
-            if part not in writers:
-                ix = whoosh_index.open_dir(str(folder / part))
-                writers[part] = BulkSegmentWriter(
-                    ix, run_postings=RUN_POSTINGS, _lk=False, compound=False
-                )
-            writers[part].add_document(**fields)
-        for part in list(writers):
-            close(part)
-    except BaseException:
-        for writer in writers.values():
-            writer.cancel()
-        raise
-    return segments, entries, problems, checksums
-
-
-def _latest_generation(folder: Path) -> int:
-    """The number of the newest table of contents (``_MAIN_<n>.toc``) in a Whoosh folder."""
-    latest = -1
-    for name in os.listdir(folder):
-        if name.startswith("_MAIN_") and name.endswith(".toc"):
-            with contextlib.suppress(ValueError):
-                latest = max(latest, int(name[6:-4]))
-    return latest
-
-
 #: Results of `Index.damage`, by the state of the folders verified.
 _VERIFIED: dict[tuple, list[DamagedFile]] = {}
 _VERIFIED_LOCK = threading.Lock()
-
-
-def file_checksum(path: Path) -> list:
-    """[size, SHA-256 hash] of a file (SHA-256 is computed by the processor
-    here: 1.1 GB/s, where BLAKE2b does 0.65)."""
-    with open(path, "rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256")
-        return [os.fstat(handle.fileno()).st_size, digest.hexdigest()]
-
-
-def _segment_files(folder: Path, segments) -> list[str]:
-    """The names of the files of `segments` in a part's folder: Whoosh's and
-    the archive's own, all named ``<segment id>.<what>``."""
-    prefixes = tuple(f"{segment.segment_id()}." for segment in segments)
-    return sorted(name for name in os.listdir(folder) if name.startswith(prefixes))
-
-
-def _read_checksums(folder: Path) -> dict[str, tuple[int, str]]:
-    """A part's recorded checksums, by file name (none if unreadable)."""
-    try:
-        files = json.loads((folder / _CHECKSUMS).read_bytes())["files"]
-        return {str(name): (int(size), str(digest)) for name, (size, digest) in files.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
-
-
-def _record_checksums(folder: Path, names: list[str], known: dict[str, list]) -> None:
-    """Record the checksums of the files a part's new table of contents uses
-    (`names`, the table first) in the part's manifest, replaced atomically.
-
-    A file already recorded keeps its checksum (a segment's files never
-    change once written, and a file damaged since must stay found); the
-    others were just written, by this commit, and are hashed now unless
-    `known` has them.
-    """
-    recorded = {**known, **_read_checksums(folder)}
-    files = {name: list(recorded.get(name) or file_checksum(folder / name)) for name in names}
-    write_atomic(folder / _CHECKSUMS, json.dumps({"files": files}, indent=0).encode("ascii"))
-
-
-def _verify_part(folder: Path) -> list[DamagedFile]:
-    """The files of a part that differ from their recorded checksums."""
-    files = _read_checksums(folder)
-    found = []
-    latest = _latest_generation(folder)
-    toc = TOC._filename("MAIN", latest)
-    if latest >= 0 and toc not in files:  # no manifest, a damaged one, or an older one
-        message = N_("damaged index file: {path} (no checksum was recorded for it)")
-        found.append(DamagedFile(folder / toc, message))
-    for name, (size, digest) in sorted(files.items()):
-        path = folder / name
-        try:
-            actual_size, actual_digest = file_checksum(path)
-        except FileNotFoundError:
-            found.append(DamagedFile(path, N_("damaged index file: {path} (missing)")))
-            continue
-        if actual_size != size:
-            message = N_("damaged index file: {path} ({size} bytes, {expected} when written)")
-            found.append(DamagedFile(path, message, {"size": actual_size, "expected": size}))
-        elif actual_digest != digest:
-            message = N_("damaged index file: {path} (its contents changed since it was written)")
-            found.append(DamagedFile(path, message))
-    return found
-
-
-def _folder_state(folder: Path) -> tuple:
-    """Names, sizes and modification times of a folder's files."""
-    with os.scandir(folder) as entries:
-        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries))
-
-
-def _temporary(name: str) -> bool:
-    """Whether an index file's name is that of a temporary file or folder:
-    hidden (the archive's own) or ``*.tmp`` (Whoosh's and the archive's)."""
-    return name.startswith(".") or name.endswith(".tmp")
-
-
-def die_with_parent(parent: int) -> None:
-    """Have the kernel kill this process when its parent dies (Linux's
-    PR_SET_PDEATHSIG; elsewhere nothing changes).
-
-    A rebuild worker or a server process whose parent was killed would
-    otherwise live on: blocked for good writing its results to a pipe
-    nobody reads, or holding the server's port. `parent` is the pid the
-    process was started by: if it died before this call, the process ends.
-    """
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return
-    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _unchanged(path: str | Path, stat: str) -> bool:
-    """Whether a corpus file is surely still the one a table row's stat
-    (`Row.stat`, not empty) describes: one stat of the file."""
-    try:
-        return stat == signature(os.stat(path))
-    except OSError:
-        return False
-
-
-def _row(document: Document, digest: str, stats: dict[str, str]) -> Row:
-    path = document.path or ""
-    return Row(path, document.id, digest, part_of(document), stats.get(path, ""))
-
-
-def _duplicate(corpus: Corpus, path: str, first: str) -> Problem:
-    """A file whose id the file at `first` has already."""
-    return Problem(corpus.display(path), "id", f"duplicate id, also in {corpus.display(first)}")
-
-
-def _scan(corpus: Corpus, paths: Iterable[Path] | None = None):
-    """(path, document or None, content hash, problems, stat) for every
-    corpus file; the file's stat is taken just before it is read
-    (`filetable.stat_now`)."""
-    for path in corpus.paths() if paths is None else paths:
-        try:
-            stat = stat_now(path)
-            data = path.read_bytes()
-        except OSError as exc:
-            yield (
-                path,
-                None,
-                "",
-                [Problem(corpus.display(path), "file", exc.strerror or "unreadable")],
-                "",
-            )
-            continue
-        document, problems = corpus.parse(path, data)
-        yield path, document, hash_bytes(data), problems, stat
