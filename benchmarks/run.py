@@ -25,13 +25,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
 from archive.document import Document
 from archive.search import SearchService
 
 from . import web
 from .generate import generate
+
+try:
+    from archive.backends.whoosh.indexing import Index
+except ImportError:  # a tree from before the backend package (benchmarks.compare --old)
+    from archive.indexing import Index
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("top-10", "top-10 + facets", "date-sorted", "with snippets")
