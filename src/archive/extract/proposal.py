@@ -217,23 +217,10 @@ def _propose_language(meta: dict, text: str, flags) -> str:
 
 #: Cues per type, on folded text (lower case, no accents, Arabic letters normalised), and
 #: their weight: a signature list says "letter" louder than one "arrested" says "case".
+#: Document type -> [(regular expression on folded text, weight)], in every language.
 TYPE_CUES: dict[str, list[tuple[str, int]]] = {
-    "letter": [
-        (r"\bwe,? the undersigned\b|\bnous,? (?:les )?(?:organisations )?soussigne", 4),
-        (r"^\W*(?:signatories|signed by|signataires|signe(?:e|es)? par|coalition members)\b", 4),
-        (r"(?<!\w)(?:المنظمات |الجهات )?الموقع(?:ون|ين|ه)(?!\w)", 4),
-        (r"^\W*(?:dear|madame|monsieur|cher|chere|السيد|السيده|حضره)\b", 3),
-        (r"\bjoint (?:ngo )?letter\b|\blettre (?:ouverte|conjointe)\b|رساله (?:مشترك|مفتوح)", 3),
-    ],
-    "statement": [
-        (r"\b(?:joint )?statement\b|\bpress release\b|\bdeclaration\b|\bcommunique\b", 2),
-        (r"(?<!\w)(?:ال|و|ب|بال)?(?:بيان|تصريح)(?!\w)", 2),
-    ],
-    "case": [
-        (r"\b(?:sentenced|arrested|detained|charged|convicted|imprisoned|trial)\b", 1),
-        (r"\b(?:condamne|arrete|detenu|inculpe|emprisonne|proces)e?s?\b", 1),
-        (r"(?<!\w)(?:و|ف)?(?:حكم|اعتقل|اعتقال|احتجز|احتجاز|محاكمه|سجن)(?:ت|ه|ها)?(?!\w)", 1),
-    ],
+    doc_type: [cue for lang in LANGUAGE_TABLE.values() for cue in lang.type_cues.get(doc_type, ())]
+    for doc_type in TYPES
 }
 
 
@@ -245,7 +232,7 @@ def type_scores(title: str, text: str) -> dict[str, int]:
         for pattern, weight in cues:
             count = len(re.findall(pattern, folded, re.M))
             scores[doc_type] += weight * min(count, 3)
-    if re.search(TYPE_CUES["statement"][0][0] + "|" + TYPE_CUES["statement"][1][0], fold(title)):
+    if re.search("|".join(cue for cue, _ in TYPE_CUES["statement"]), fold(title)):
         scores["statement"] += 4  # "Statement" in the title
     return scores
 
@@ -266,13 +253,10 @@ def _propose_type(meta: dict, title: str, text: str, flags) -> str:
     return best
 
 
-_STATUS_CUES = (
-    ("deceased", r"\b(?:killed|died|murdered|tue|assassine|decede)\b|(?<!\w)(?:اغتيال|مقتل|وفاه)"),
-    ("released", r"\b(?:released|libere|freed)\b|(?<!\w)(?:افرج|الافراج)"),
-    ("sentenced", r"\b(?:sentenced|condamne)|(?<!\w)حكم"),
-    ("detained", r"\b(?:detained|arrested|detenu|arrete)|(?<!\w)(?:اعتقل|احتجز)"),
-    ("exile", r"\b(?:exile|asylum|exil)\b|(?<!\w)(?:المنفي|لجوء)"),
-    ("targeted", r"\btargeted\b|\bcible|(?<!\w)استهدف"),
+#: (case status, regular expression on folded text), in every language; the first found wins.
+_STATUS_CUES = tuple(
+    (status, "|".join(c for lang in LANGUAGE_TABLE.values() if (c := lang.status_cues.get(status))))
+    for status in ("deceased", "released", "sentenced", "detained", "exile", "targeted")
 )
 
 

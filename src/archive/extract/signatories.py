@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from ..analysis import EXACT, is_arabic, terms_of
 from ..analysis import word_matches as _word_matches
+from ..languages import LANGUAGE_TABLE
 from ..registry import Entity, Registry
 from .common import LIST_MARKER, fold, fold_map
 from .names import scan_names
@@ -15,23 +16,8 @@ from .names import scan_names
 # --- Signatories --------------------------------------------------------------------------
 
 #: Headings of signatory lists, folded (lower case, no accents, Arabic normalised).
-SIGNATORY_HEADINGS = (
-    r"signed by",
-    r"signatories",
-    r"signatory organi[sz]ations",
-    r"list of signatories",
-    r"coalition members",
-    r"members of the coalition",
-    r"endorsed by",
-    r"undersigned(?: organi[sz]ations)?",
-    r"the undersigned(?: organi[sz]ations)?",
-    r"(?:liste des |les |organisations )?signataires",
-    r"signee?s? par",
-    r"membres de la coalition",
-    r"(?:المنظمات|الجهات|المؤسسات|قائمه) ?الموقع(?:ون|ين|ه)(?: ادناه)?",
-    r"الموقع(?:ون|ين)(?: ادناه)?",
-    r"اعضاء التحالف",
-)
+#: Headings over a list of signatories (regular expressions on folded text), in every language.
+SIGNATORY_HEADINGS = tuple(h for lang in LANGUAGE_TABLE.values() for h in lang.signatory_headings)
 _HEADING = re.compile(
     r"(?:^|(?<=[.!?؛]\s)|(?<=[.!?؛]))[^\w(]*(?:" + "|".join(SIGNATORY_HEADINGS) + r")(?!\w)"
     r"(?:\s*\(\d+\))?\s*(?P<colon>[:：\-–])?\s*",

@@ -52,6 +52,8 @@ class Language:
     signatory_headings: tuple[str, ...] = ()
     #: Document type -> [(regular expression on folded text, weight)] of cues to it.
     type_cues: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: Case status -> a regular expression (on folded text) of words that say it.
+    status_cues: dict[str, str] = field(default_factory=dict)
 
 
 def _load() -> dict[str, Language]:

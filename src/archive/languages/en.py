@@ -63,6 +63,35 @@ LANGUAGE = Language(
     range_words="TO",
     month_locales=("en",),
     whole_words=" ".join(VARIANTS) + " dying lying tying",
+    signatory_headings=(
+        r"signed by",
+        r"signatories",
+        r"signatory organi[sz]ations",
+        r"list of signatories",
+        r"coalition members",
+        r"members of the coalition",
+        r"endorsed by",
+        r"undersigned(?: organi[sz]ations)?",
+        r"the undersigned(?: organi[sz]ations)?",
+    ),
+    type_cues={
+        "letter": [
+            (r"\bwe,? the undersigned\b", 4),
+            (r"^\W*(?:signatories|signed by|coalition members)\b", 4),
+            (r"^\W*dear\b", 3),
+            (r"\bjoint (?:ngo )?letter\b", 3),
+        ],
+        "statement": [(r"\b(?:joint )?statement\b|\bpress release\b", 2)],
+        "case": [(r"\b(?:sentenced|arrested|detained|charged|convicted|imprisoned|trial)\b", 1)],
+    },
+    status_cues={
+        "deceased": r"\b(?:killed|died|murdered)\b",
+        "released": r"\b(?:released|freed)\b",
+        "sentenced": r"\bsentenced",
+        "detained": r"\b(?:detained|arrested)",
+        "exile": r"\b(?:exile|asylum)\b",
+        "targeted": r"\btargeted\b",
+    },
     common_words=(
         "the of and to in is that for on with as by are was were this be have has from at "
         "which their its it an or not we they who been will would should these our all also but"

@@ -30,6 +30,29 @@ LANGUAGE = Language(
     range_words="À A AU",
     month_locales=("fr",),
     extra_months={"sept": 9},
+    signatory_headings=(
+        r"(?:liste des |les |organisations )?signataires",
+        r"signee?s? par",
+        r"membres de la coalition",
+    ),
+    type_cues={
+        "letter": [
+            (r"\bnous,? (?:les )?(?:organisations )?soussigne", 4),
+            (r"^\W*(?:signataires|signe(?:e|es)? par)\b", 4),
+            (r"^\W*(?:madame|monsieur|cher|chere)\b", 3),
+            (r"\blettre (?:ouverte|conjointe)\b", 3),
+        ],
+        "statement": [(r"\bdeclaration\b|\bcommunique\b", 2)],
+        "case": [(r"\b(?:condamne|arrete|detenu|inculpe|emprisonne|proces)e?s?\b", 1)],
+    },
+    status_cues={
+        "deceased": r"\b(?:tue|assassine|decede)\b",
+        "released": r"\blibere\b",
+        "sentenced": r"\bcondamne",
+        "detained": r"\b(?:detenu|arrete)",
+        "exile": r"\bexil\b",
+        "targeted": r"\bcible",
+    },
     common_words=(
         "le la les des du de et est un une dans pour que qui sur par au aux avec ce cette ces ont "
         "sont été leur leurs nous il elle ils elles pas ne se son sa ses était aussi mais où "
