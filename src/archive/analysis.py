@@ -786,7 +786,7 @@ def _whole_word_probes() -> dict[str, tuple[str, ...]]:
     latin = sorted(joined("whole_words"))
     for word, other in [*pairs, *((w, w) for w in latin)]:
         for chain in LANGUAGE_TABLE:
-            for source in (word, other):
+            for source in {word, other}:
                 for stem in _compute_pair(source, chain)[1]:
                     found.setdefault(stem, set()).update(_compute_pair(word, None)[0])
     return {stem: tuple(sorted(words)) for stem, words in found.items()}

@@ -35,6 +35,8 @@ from .snippets import MatchTerms
 
 #: Registry kind -> indexed field of the documents tagged with it.
 ENTITY_FIELDS = {kind: facet.field for kind, facet in ENTITY_FACETS.items()}
+#: Query field (country:, org:, person:) -> the registry kind its values name.
+_TAGGED = {facet.parameter: kind for kind, facet in ENTITY_FACETS.items()}
 #: The field of entities named in the text, as "kind:id" terms.
 MENTION_FIELD = "mention"
 #: Words all the prefixes of one query may expand to together; a prefix that
@@ -299,9 +301,8 @@ class Planner:
                 self.terms.stemmed.update(terms)
                 parts.append(plan.TitleWords(terms) if terms else None)
             return plan.all_of(parts)
-        tagged = {facet.parameter: kind for kind, facet in ENTITY_FACETS.items()}
-        if name in tagged:
-            kind = tagged[name]
+        if name in _TAGGED:
+            kind = _TAGGED[name]
             entities = self.resolve(kind, value)
             if not entities:
                 self.messages.append(Message(UNKNOWN_ENTITY[kind], {"value": value}))

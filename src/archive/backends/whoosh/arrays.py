@@ -17,15 +17,9 @@ from whoosh.columns import NumericColumn
 from whoosh.util.numeric import byte_to_length
 
 from .positions import FILES_FROM, PositionsFile, file_name
-from .postings import postings, save_postings
+from .postings import EMPTY_IDS, postings, save_postings
 from .schema import COLUMN_FIELDS
 
-EMPTY_IDS = np.zeros(0, dtype=np.int64)
-EMPTY_SCORES = np.zeros(0, dtype=np.float64)
-
-#: Facets whose documents may carry several values.
-MULTI_VALUED = ("country", "organisation", "person")
-SINGLE_VALUED = ("type", "language")
 #: A segment's arrays are kept in a file named after it with this suffix.
 ARRAYS_SUFFIX = ".arrays.npz"
 

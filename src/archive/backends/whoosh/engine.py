@@ -1,4 +1,4 @@
-"""Vectorised matching, scoring and facet counting over Whoosh segments (numpy).
+"""Vectorised matching and scoring over Whoosh segments (numpy).
 
 Whoosh steps its matchers one document at a time in Python, which costs
 microseconds per matching document: a common word over 100,000 documents
@@ -15,10 +15,9 @@ posting lists at once:
 * any other query (spans, ranges …) is run through Whoosh's own matcher and
   its results converted to arrays.
 
-Facets are counted with `numpy.bincount` over per-segment (document, value)
-pairs, cached for as long as the segment lives. `search.reference_*` keeps
-the straightforward document-at-a-time implementation the tests compare
-this one against.
+Each segment's arrays (dates, liveness, facet values) are in `arrays`, a
+term's postings are read by `postings`; `backend` keeps the straightforward
+document-at-a-time implementation the tests compare this one against.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from ...analysis import PARAGRAPH_GAP
 from .arrays import Segment, field_lengths, segment
 from .positions import FilePostings
 from .postings import (
+    EMPTY_IDS,
     POSITION_BITS,
     BlockPostings,
     consecutive,
@@ -47,7 +47,6 @@ from .postings import (
 )
 from .schema import VarintPositions
 
-EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 
 

@@ -18,6 +18,7 @@ from .segments import read_postings
 if TYPE_CHECKING:
     from .arrays import Segment
 
+#: No documents, as every reader of postings answers it.
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 
 
