@@ -96,6 +96,14 @@ def run(home: Path, count: int, seed: int) -> dict[str, list[float]]:
                 document, _ = corpus.parse(path)
                 if document is None or document.restricted:
                     continue
+                # Deleting it edits the documents it names as translations:
+                # they are put back at the end too.
+                for other in document.translations:
+                    relative = Index(home).file_of(other)
+                    partner = corpus.root / relative if relative else None
+                    if partner is not None and partner not in saved:
+                        saved[partner] = backup / f"{len(saved)}.md"
+                        shutil.copy2(partner, saved[partner])
                 marker = f"zqedit{number}x{int(time.time())}"
                 _changes(service, home, document, marker, timings)
                 # The same file edited on disk, then `archive index` in a new process.

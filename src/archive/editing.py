@@ -10,6 +10,12 @@ Every change follows the same order, so that nothing is ever lost:
 4. record the change in the audit log;
 5. update the index. If that fails, the corpus already holds the change and
    `archive index` brings the index back in line; the caller is told.
+
+A document's translations name other documents by id, and each names it
+back. Deleting a document therefore changes every document that names it
+too, as one change: those files are written first, and if any of them, or
+the removal itself, fails, the ones already written are put back and the
+document stays. No document is left naming one that is gone.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .backends.whoosh.indexing import Index
+from .backends import open_backend
 from .corpus import (
     ORIGINALS_DIR,
     Corpus,
@@ -52,7 +58,7 @@ class Editor:
     ):
         """`registry`: a server's, loaded already (see `Corpus`)."""
         self.corpus = Corpus(Path(home), registry)
-        self.index = Index(Path(home), write_timeout=write_timeout)
+        self.backend = open_backend(Path(home), write_timeout=write_timeout)
         self.history = History(self.corpus)
         self.user = user
 
@@ -62,13 +68,13 @@ class Editor:
         """The corpus file of a document (public or restricted): where the
         index's file table has it, else among the files the index does not
         hold as they are (it may lag behind the corpus)."""
-        relative = self.index.file_of(doc_id)
+        relative = self.backend.file_of(doc_id)
         if relative is not None:
             path = self.corpus.root / relative
             document, _ = self.corpus.parse(path)
             if document is not None and document.id == doc_id:
                 return path
-        for path in self.index.unindexed(self.corpus):
+        for path in self.backend.unindexed(self.corpus):
             document, _ = self.corpus.parse(path)
             if document is not None and document.id == doc_id:
                 return path
@@ -109,7 +115,7 @@ class Editor:
         """A new document, with the original file it came from if any.
 
         With ``index=False`` the index is left for the caller to update once
-        (`Index.update`), as a bulk import does."""
+        (the backend's `update`), as a bulk import does."""
         if original is not None:
             name, data = original
             document = replace(
@@ -124,7 +130,7 @@ class Editor:
         """Claim a new document's id and write its file, as one step under the
         archive's writer lock: of two writers proposing the same id (two
         uploads, an import and an add), the second finds it taken."""
-        with self.index.write_lock():
+        with self.backend.write_lock():
             self.validate(document, new=True, original_pending=original is not None)
             path = self.corpus.path_for(document)
             if path.exists():
@@ -133,8 +139,10 @@ class Editor:
                 self.keep_original(*original)
             return self.corpus.write(document, path)
 
-    def link_translations(self, document: Document) -> None:
-        """Make every translation a document names list it back (as `archive check` wants)."""
+    def link_translations(self, document: Document, before: tuple[str, ...] = ()) -> None:
+        """Make every translation a document names list it back, and every one
+        it no longer names (it named those `before`) stop listing it: links go
+        both ways, as `archive check` wants."""
         for other_id in document.translations:
             other = self.current(other_id)
             if document.id not in other.translations:
@@ -143,6 +151,14 @@ class Editor:
                     replace(other, translations=(*other.translations, document.id)),
                     "edit",
                 )
+        for other_id in set(before) - set(document.translations):
+            try:
+                other = self.current(other_id)
+            except NotFound:
+                continue
+            if document.id in other.translations:
+                kept = tuple(t for t in other.translations if t != document.id)
+                self.update(other_id, replace(other, translations=kept), "edit")
 
     @staticmethod
     def original_path(name: str, data: bytes) -> str:
@@ -166,10 +182,11 @@ class Editor:
             raise ArchiveError(N_("id: a document's id cannot change ({id!r})"), id=doc_id)
         changed = replace(changed, path=str(path.relative_to(self.corpus.root)))
         self.validate(changed, new=False)
+        before = self.corpus.read(path).translations
         self.history.keep(doc_id, path, action)
         document = self.corpus.write(changed, path)
         saved = self._after(document, action)
-        self.link_translations(document)
+        self.link_translations(document, before)
         return saved
 
     def set_access(self, doc_id: str, access: str) -> Saved:
@@ -178,31 +195,106 @@ class Editor:
         return self.update(doc_id, replace(document, access=access), action)
 
     def delete(self, doc_id: str) -> None:
-        """Remove a document from the corpus and the index; its text stays in the history."""
+        """Remove a document from the corpus and the index; its text stays in the history.
+
+        The documents that list it as a translation lose it in the same
+        change (each one's previous version kept, the edit audited and
+        indexed). Their files are written before the document's file is
+        removed, under the writer lock; if a write or the removal fails, the
+        files already written get their previous content back and the error
+        is raised: the corpus is as it was."""
         path = self.locate(doc_id)
         relative = str(path.relative_to(self.corpus.root))
-        self.history.keep(doc_id, path, "delete")
-        path.unlink()
+        deleted = self.corpus.read(path)
+        with self.backend.write_lock():
+            listing = self._listing(deleted)
+            written: list[tuple[Path, bytes]] = []
+            try:
+                for other_path, before, changed in listing:
+                    self.history.keep(changed.id, other_path, "edit")
+                    written.append((other_path, before))
+                    self.corpus.write(changed, other_path)
+                self.history.keep(doc_id, path, "delete")
+                path.unlink()
+            except BaseException:
+                self._put_back(written)
+                raise
+        for _, _, changed in listing:
+            detail = f"translation {doc_id} deleted"
+            self.history.record(self.user, "edit", changed.id, changed.path or "", detail)
         self.history.record(self.user, "delete", doc_id, relative)
-        self._index(lambda: self.index.remove([relative]))
+
+        def update_index() -> None:
+            self.backend.remove([relative])
+            if listing:
+                self.backend.add(self.corpus, [changed for _, _, changed in listing])
+
+        self._index(update_index)
+
+    def _listing(self, deleted: Document) -> list[tuple[Path, bytes, Document]]:
+        """The documents that list `deleted` as a translation: each one's file,
+        that file's current content, and the document without `deleted`
+        (validated; ids of documents no longer in the archive are dropped too).
+
+        Translations are listed both ways (`archive check` reports a link
+        that is not), so the ones `deleted` lists are the ones to look at."""
+        found = []
+        for other_id in deleted.translations:
+            try:
+                other_path = self.locate(other_id)
+            except NotFound:
+                continue
+            before = other_path.read_bytes()
+            other, problems = self.corpus.parse(other_path, before)
+            if other is None:
+                raise ArchiveError("{problem}", problem=str(problems[0]))
+            if deleted.id not in other.translations:
+                continue
+            kept = tuple(t for t in other.translations if t != deleted.id)
+            changed = self._known_translations(replace(other, translations=kept))
+            self.validate(changed, new=False)
+            found.append((other_path, before, changed))
+        return found
+
+    def _put_back(self, written: list[tuple[Path, bytes]]) -> None:
+        """Give files their previous content again, after a change failed halfway."""
+        for path, before in reversed(written):
+            try:
+                write_atomic(path, before)
+            except Exception:  # the original error is the one raised; this one is logged
+                log.exception("could not put back %s; 'archive check' will report it", path)
+
+    def _known_translations(self, document: Document) -> Document:
+        """`document` without the translations that name no other document of the archive."""
+        known = tuple(t for t in document.translations if t != document.id and self._taken(t))
+        if known == document.translations:
+            return document
+        return replace(document, translations=known)
 
     def restore(self, doc_id: str, version: str) -> Saved:
-        """Make a kept version the current one again (the replaced one is kept too)."""
+        """Make a kept version the current one again (the replaced one is kept too).
+
+        Translations the version names that have since been deleted are left
+        out; those it names that are still here list it back."""
         data = self.history.read(doc_id, version)
         restored, problems = parse_document(data.decode("utf-8"), version)
         if restored is None:
             raise ArchiveError("{problem}", problem=str(problems[0]))
+        restored = self._known_translations(restored)
         try:
             self.locate(doc_id)
         except NotFound:  # restoring a deleted document
-            return self._after(self._write_new(restored), "restore")
+            document = self._write_new(restored)
+            saved = self._after(document, "restore")
+            self.link_translations(document)
+            return saved
         return self.update(doc_id, restored, "restore")
 
     def _after(self, document: Document, action: str, index: bool = True) -> Saved:
         self.history.record(self.user, action, document.id, document.path or "")
         if not index:
             return Saved(document, False)
-        indexed = self._index(lambda: self.index.add(self.corpus, [document]))
+        indexed = self._index(lambda: self.backend.add(self.corpus, [document]))
         return Saved(document, indexed)
 
     def _index(self, update) -> bool:

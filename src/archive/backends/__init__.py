@@ -15,11 +15,53 @@ fields every backend keeps: ``meta`` (the hit's metadata, with ``path``) and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from ..document import Document
+from ..errors import Problem
+from ..i18n import gettext
+
+
+@dataclass
+class IndexReport:
+    """What writing the index did, or (from `compare`) would do."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    #: The registry changed since the index was built (found by `compare`).
+    registry_changed: bool = False
+    #: The index was written in another format (found by `compare`).
+    format_changed: bool = False
+
+    def summary(self, locale: str = "en") -> str:
+        return gettext(
+            "{added} added, {changed} changed, {deleted} deleted, {unchanged} unchanged",
+            locale,
+            added=len(self.added),
+            changed=len(self.changed),
+            deleted=len(self.deleted),
+            unchanged=self.unchanged,
+        )
+
+
+@dataclass(frozen=True)
+class DamagedFile:
+    """A file of the index that is not as it was written; `message` says how."""
+
+    path: Path
+    message: str
+    params: dict = field(default_factory=dict)
+
+    def render(self, path: str, locale: str = "en") -> str:
+        """The message in a reader's language, with the file shown as `path`."""
+        return gettext(self.message, locale, path=path, **self.params)
 
 
 class IndexView(Protocol):
@@ -69,7 +111,13 @@ class IndexView(Protocol):
 
 
 class SearchBackend(Protocol):
-    """Writes an index from the corpus and opens views of it."""
+    """Writes an index from the corpus and opens views of it.
+
+    Writing methods take the archive's writer lock themselves (it is not
+    re-entrant); an archivist's change holds `write_lock` while it writes
+    corpus files, so that of two writers the second sees the first's files,
+    and writes the index after letting go of it.
+    """
 
     def view(self, include_restricted: bool = False) -> IndexView:
         """This thread's view, reopened when the index has changed."""
@@ -98,6 +146,25 @@ class SearchBackend(Protocol):
     def remove(self, paths: Iterable[str]) -> None:
         """Drop the documents of these corpus files (paths relative to corpus/)."""
 
+    def compare(self, corpus) -> IndexReport:
+        """What `update` would do, without doing it."""
+
+    def write_lock(self) -> AbstractContextManager[None]:
+        """Hold the archive's one writer lock, or raise `IndexUnavailable`
+        after the configured wait."""
+
+    def file_of(self, doc_id: str) -> str | None:
+        """The corpus path (relative to corpus/) indexed for a document id, or None."""
+
+    def unindexed(self, corpus) -> Iterator[Path]:
+        """The corpus files the index does not hold as they are now."""
+
+    def verify(self) -> list[DamagedFile]:
+        """Every stored file of the index that is not as it was written."""
+
+    def leftovers(self) -> list[Path]:
+        """What interrupted writes left behind (true under the writer lock)."""
+
     def close(self) -> None:
         """Close every view this backend opened, in any thread."""
 
@@ -107,8 +174,21 @@ class SearchBackend(Protocol):
 Texts = Callable[[dict], list[str]]
 
 
-def open_backend(home: Path, texts: Texts, reference: bool = False) -> SearchBackend:
-    """The backend of an archive home (the embedded one: no other is configured yet)."""
+def open_backend(
+    home: Path,
+    texts: Texts | None = None,
+    reference: bool = False,
+    write_timeout: float = 10.0,
+    processes: int | None = None,
+) -> SearchBackend:
+    """The backend of an archive home (the embedded one: no other is configured yet).
+
+    `texts` is needed only to search; `write_timeout` is how long a writer
+    waits for the writer lock, `processes` how many a rebuild may use (None:
+    one per core on large corpora).
+    """
     from .whoosh import WhooshBackend
 
-    return WhooshBackend(home, texts, reference=reference)
+    return WhooshBackend(
+        home, texts, reference=reference, write_timeout=write_timeout, processes=processes
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from ..backends.whoosh.indexing import Index
+from ..backends import SearchBackend, open_backend
 from ..config import current, home_from_env
 from ..corpus import Corpus
 from ..errors import ArchiveError
@@ -35,9 +35,11 @@ class Context:
     def corpus(self) -> Corpus:
         return Corpus(self.home)
 
-    @property
-    def index(self) -> Index:
-        return Index(self.home, write_timeout=current()["WRITE_TIMEOUT"])
+    def backend(self, processes: int | None = None) -> SearchBackend:
+        """The archive's search backend, for writing the index."""
+        return open_backend(
+            self.home, write_timeout=current()["WRITE_TIMEOUT"], processes=processes
+        )
 
     def existing_corpus(self) -> Corpus:
         """The corpus, which must exist: a command never makes an archive
@@ -107,7 +109,7 @@ class ArchiveGroup(click.Group):
             if os.environ.get("ARCHIVE_DEBUG"):
                 raise
             # Unless the index's files are damaged: then that is what to repair.
-            damage = Index(ctx.obj.home).damage() if isinstance(ctx.obj, Context) else None
+            damage = ctx.obj.backend().damage() if isinstance(ctx.obj, Context) else None
             if damage is not None:
                 raise Failure(damage.render(_session["locale"]), damage.exit_code) from None
             raise Failure(

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from ..backends.whoosh.indexing import Index
 from ..config import current
 from ..corpus import Corpus
 from ..document import LANGUAGES, TYPES, Document
@@ -148,7 +147,7 @@ def import_command(
                 )
             )
     if added:
-        Index(obj.home, write_timeout=current()["WRITE_TIMEOUT"]).update(Corpus(obj.home))
+        obj.backend().update(Corpus(obj.home))
     click.echo(obj._("{added} added, {skipped} skipped", added=added, skipped=skipped))
     if skipped:
         sys.exit(1)

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import click
 
-from ..backends.whoosh.indexing import Index
-from ..config import current
 from ..errors import IndexUnavailable
 from ..i18n import ngettext
 from . import Context, cli
@@ -30,7 +28,7 @@ from . import Context, cli
 def index_command(obj: Context, rebuild: bool, processes: int | None) -> None:
     """Bring index/ up to date with corpus/."""
     corpus = obj.existing_corpus()
-    index = Index(obj.home, write_timeout=current()["WRITE_TIMEOUT"], processes=processes)
+    index = obj.backend(processes)
     report = index.rebuild(corpus) if rebuild else index.update(corpus)
     for problem in report.problems:
         click.echo(str(problem), err=True)
@@ -56,7 +54,7 @@ def index_command(obj: Context, rebuild: bool, processes: int | None) -> None:
 def doctor(obj: Context, repair: bool) -> None:
     """Compare the index with the corpus (missing, stale and extra documents),
     verify the index's files, and find what interrupted writes left behind."""
-    corpus, index = obj.existing_corpus(), obj.index
+    corpus, index = obj.existing_corpus(), obj.backend()
     # Under the writer lock no writer is at work: whatever is half-written was
     # left by one that was interrupted, and no commit changes files meanwhile.
     with index.write_lock():
@@ -161,17 +159,17 @@ def check(obj: Context) -> None:
     "--processes",
     type=click.IntRange(1, 64),
     default=None,
-    help="Server processes sharing the port (default: one per core).",
+    help="Worker processes sharing the port (default: one per core); one that dies is replaced.",
 )
 @click.pass_obj
 def serve(obj: Context, host: str, port: int, threads: int, processes: int | None) -> None:
-    """Serve the archive over HTTP with a production WSGI server (waitress)."""
+    """Serve the archive over HTTP with a production WSGI server (gunicorn)."""
     from .. import create_app, server
 
     corpus = obj.existing_corpus()
     # The index is derived and Whoosh never fsyncs: bring it in line with the
     # corpus (the durable truth) before serving.
-    report = obj.index.update(corpus)
+    report = obj.backend().update(corpus)
     if report.added or report.changed or report.deleted:
         summary = report.summary(obj.locale)
         click.echo(obj._("Index brought in line with the corpus: {summary}", summary=summary))

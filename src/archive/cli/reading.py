@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import analysis
-from ..backends.whoosh.indexing import Index
+from ..backends import open_backend
 from ..config import SORTS
 from ..corpus import Corpus, render_document
 from ..errors import ArchiveError
@@ -205,7 +205,7 @@ def _evaluate_without(home: Path, judged: dict, choice: str) -> dict:
         (other / "corpus").symlink_to((home / "corpus").resolve(), target_is_directory=True)
         analysis.set_choices_off({choice})
         try:
-            Index(other, processes=1).rebuild(Corpus(other))
+            open_backend(other, processes=1).rebuild(Corpus(other))
             return _evaluate_all(other, judged)
         finally:
             analysis.set_choices_off(set())

@@ -120,8 +120,15 @@ def _or(parts: list) -> wq.Query | None:
 class WhooshBackend:
     """The embedded index of an archive home (see `archive.backends.SearchBackend`)."""
 
-    def __init__(self, home, texts: Texts, reference: bool = False, index: Index | None = None):
-        self.index = index or Index(home)
+    def __init__(
+        self,
+        home,
+        texts: Texts | None = None,
+        reference: bool = False,
+        write_timeout: float = 10.0,
+        processes: int | None = None,
+    ):
+        self.index = Index(home, write_timeout=write_timeout, processes=processes)
         self.texts = texts
         self.reference = reference
         self._local = threading.local()
@@ -177,6 +184,24 @@ class WhooshBackend:
 
     def remove(self, paths) -> None:
         self.index.remove(paths)
+
+    def compare(self, corpus):
+        return self.index.compare(corpus)
+
+    def write_lock(self):
+        return self.index.write_lock()
+
+    def file_of(self, doc_id: str) -> str | None:
+        return self.index.file_of(doc_id)
+
+    def unindexed(self, corpus):
+        return self.index.unindexed(corpus)
+
+    def verify(self):
+        return self.index.verify()
+
+    def leftovers(self):
+        return self.index.leftovers()
 
     def close(self) -> None:
         with self._open_lock:

@@ -7,29 +7,16 @@ import contextlib
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.index import TOC
 
 from ...corpus import write_atomic
-from ...i18n import N_, gettext
+from ...i18n import N_
+from .. import DamagedFile
 
 #: In each part's folder: [size, hash] of every file its live table of contents uses.
 _CHECKSUMS = "checksums.json"
-
-
-@dataclass(frozen=True)
-class DamagedFile:
-    """A file of the index that is not as it was written; `message` says how."""
-
-    path: Path
-    message: str
-    params: dict = field(default_factory=dict)
-
-    def render(self, path: str, locale: str = "en") -> str:
-        """The message in a reader's language, with the file shown as `path`."""
-        return gettext(self.message, locale, path=path, **self.params)
 
 
 def file_checksum(path: Path) -> list:

@@ -44,7 +44,6 @@ import time
 import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -55,12 +54,12 @@ from ...corpus import Corpus, write_atomic
 from ...document import Document
 from ...errors import IndexUnavailable, Problem
 from ...filetable import STAT, FileTable, Row, stat_now
-from ...i18n import N_, gettext
+from ...i18n import N_
 from ...registry import fingerprint as registry_fingerprint
+from .. import DamagedFile, IndexReport
 from . import arrays, building, engine
 from .building import PARTS, hash_bytes, part_of
 from .checksums import (
-    DamagedFile,
     file_checksum,
     folder_state,
     latest_generation,
@@ -90,31 +89,6 @@ _FORMAT = "format"
 #: written in another format is rebuilt from the corpus.
 INDEX_FORMAT = "7"
 _LOCK = ".write.lock"
-
-
-@dataclass
-class IndexReport:
-    """What an index update did."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    #: The registry changed since the index was built (found by `compare`).
-    registry_changed: bool = False
-    #: The index was written in another format (found by `compare`).
-    format_changed: bool = False
-
-    def summary(self, locale: str = "en") -> str:
-        return gettext(
-            "{added} added, {changed} changed, {deleted} deleted, {unchanged} unchanged",
-            locale,
-            added=len(self.added),
-            changed=len(self.changed),
-            deleted=len(self.deleted),
-            unchanged=self.unchanged,
-        )
 
 
 class Index:
