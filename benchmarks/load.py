@@ -2,10 +2,11 @@
 
     python -m benchmarks.load --documents 100 --clients 4
 
-Serves a copy of the bundled corpus with the real WSGI server (waitress, 8
-threads) and runs client threads that search through `/api/search` without
-pause, while an archivist adds documents one by one (through `Editor`, as the
-web app and `archive add` do). Counts:
+Serves a copy of the bundled corpus over HTTP from a thread of this process
+(the archivist's adds and the server share one index), and runs client
+threads that search through `/api/search` without pause, while an archivist
+adds documents one by one (through `Editor`, as the web app and `archive add`
+do). Counts:
 
 * failed requests (any error or non-200 answer);
 * duplicate hits (an id twice in one answer);
@@ -117,23 +118,17 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=Path("/tmp/archive-load"))
     args = parser.parse_args()
 
-    from waitress.server import create_server
-
     from archive import create_app
+
+    from .web import in_thread
 
     if args.home.exists():
         shutil.rmtree(args.home)
     shutil.copytree(ROOT / "corpus", args.home / "corpus")
     Index(args.home).rebuild(Corpus(args.home))
     app = create_app({"HOME": str(args.home), "SECRET_KEY": "load"})
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    try:
-        figures = load(
-            f"http://127.0.0.1:{server.effective_port}", args.home, args.documents, args.clients
-        )
-    finally:
-        server.close()
+    with in_thread(app) as base:
+        figures = load(base, args.home, args.documents, args.clients)
     print(summarise(figures))
     for error in figures["errors"][:10]:
         print(" ", error)

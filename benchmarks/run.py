@@ -498,7 +498,7 @@ def report(
     lines.append("")
     if http:
         lines += [
-            f"Over HTTP (`archive serve`, waitress, {os.cpu_count() or 1} processes × 8 threads), "
+            f"Over HTTP (`archive serve`, gunicorn, {os.cpu_count() or 1} workers × 8 threads), "
             "4 client processes:",
             "",
             "| endpoint | clients | p50 | p95 | p99 | requests/s |",

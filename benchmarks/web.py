@@ -180,6 +180,32 @@ def serving(home: Path):
             server.wait(10)
 
 
+@contextlib.contextmanager
+def in_thread(app, threads: bool = True):
+    """`app` served from a thread of this process on a free port: yields its base URL.
+
+    For tests and benchmarks that also drive the archive from this process;
+    `archive serve` (gunicorn, separate processes) is what `serving` measures.
+    """
+    import threading
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, app, threaded=threads, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
 def run(home: Path, clients: int, requests: int) -> dict:
     results = {}
     with serving(home) as (base, _):

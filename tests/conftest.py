@@ -93,20 +93,13 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def live_server(bundled_home: Path):
-    """The real app under the real WSGI server (waitress) on a free port, bundled corpus."""
-    import threading
-
-    from waitress.server import create_server
-
+    """The real app served over HTTP from a thread on a free port, bundled corpus."""
     from archive import create_app
+    from benchmarks.web import in_thread
 
     app = create_app({"HOME": str(bundled_home), "SECRET_KEY": "test"})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(5)
+    with in_thread(app) as base:
+        yield base
     app.extensions["archive"].close()
 
 

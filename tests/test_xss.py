@@ -167,26 +167,21 @@ def test_a_javascript_url_cannot_be_a_source(hostile_home):
 
 @pytest.mark.browser
 def test_no_dialog_fires_in_a_real_browser(browser, hostile_home):
-    import threading
-
-    from waitress.server import create_server
+    from benchmarks.web import in_thread
 
     app = create_app({"HOME": str(hostile_home), "SECRET_KEY": "test"})
-    server = create_server(app, host="127.0.0.1", port=0)
-    threading.Thread(target=server.run, daemon=True).start()
-    base = f"http://127.0.0.1:{server.effective_port}"
     context = browser.new_context()
     page = context.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     try:
-        for lang in ("ar", "en"):
-            for path in pages(lang):
-                page.goto(base + path)
-                page.mouse.move(200, 300)
-                page.mouse.move(600, 500)
+        with in_thread(app) as base:
+            for lang in ("ar", "en"):
+                for path in pages(lang):
+                    page.goto(base + path)
+                    page.mouse.move(200, 300)
+                    page.mouse.move(600, 500)
         assert dialogs == []
     finally:
         context.close()
-        server.close()
         app.extensions["archive"].close()

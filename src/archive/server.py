@@ -1,23 +1,26 @@
-"""Serving the archive over HTTP: waitress, in one process or several sharing a port.
+"""Serving the archive over HTTP: gunicorn, with threaded workers sharing one port.
 
 `archive serve` brings the index in line with the corpus, makes the app,
-then calls `listen` and `serve`. Several processes accept on one socket (one
-interpreter lock each); nothing of the index is open before they fork.
+then calls `listen` and `serve`. Gunicorn's arbiter forks the worker
+processes (one interpreter lock each), replaces one that dies, and stops them
+all on SIGTERM or SIGINT; nothing of the index is open before they fork.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 
-from .backends.whoosh.building import die_with_parent
 from .errors import ArchiveError
 from .i18n import N_
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket listening on `host`:`port`, or an `ArchiveError` saying why not."""
+    """A socket listening on `host`:`port`, or an `ArchiveError` saying why not.
+
+    The socket is bound here, not by gunicorn, so that a taken port is one
+    line at once rather than five retries a second apart.
+    """
     family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     listener = socket.socket(family, kind)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -32,16 +35,48 @@ def listen(host: str, port: int) -> socket.socket:
             reason=exc.strerror or str(exc),
         ) from None
     listener.listen(1024)
+    listener.set_inheritable(True)
     return listener
 
 
 def serve(app, listener: socket.socket, threads: int, processes: int) -> None:
-    """Serve `app` on `listener` until stopped, with `threads` per process."""
+    """Serve `app` on `listener` until stopped: `processes` gunicorn workers
+    of `threads` threads each."""
+    from gunicorn.app.base import BaseApplication
+
     raise_open_files_limit()
-    if processes == 1:
-        serve_process(app, listener, threads)
-    else:
-        serve_processes(app, listener, threads, processes)
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            settings = {
+                "bind": [f"fd://{listener.fileno()}"],
+                "worker_class": "gthread",
+                "workers": processes,
+                "threads": threads,
+                # The app is made once, in the arbiter: its secret key and
+                # settings are the same in every worker.
+                "preload_app": True,
+                "post_worker_init": warm,
+                # A request that runs long (a large export) is not a hung worker.
+                "timeout": 120,
+                "graceful_timeout": 10,
+                "loglevel": "warning",
+                "accesslog": None,
+                "proc_name": "archive",
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+def warm(worker) -> None:
+    """Read the registry and the index's arrays before the first request, which
+    would otherwise pay for them (most of a second on a large archive)."""
+    worker.wsgi.extensions["archive"].warm()
 
 
 def raise_open_files_limit() -> None:
@@ -56,71 +91,3 @@ def raise_open_files_limit() -> None:
     if soft != hard:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def serve_process(app, listener, threads: int) -> None:
-    import waitress
-
-    # The first search would otherwise pay for reading the registry and the
-    # index's arrays (most of a second on a large archive).
-    app.extensions["archive"].warm()
-    # Each thread's searcher holds a few files of every segment open, so a
-    # large index takes the connections' descriptors past 1,024, where
-    # select() fails and poll() does not.
-    waitress.serve(
-        app, sockets=[listener], threads=threads, ident="archive", asyncore_use_poll=True
-    )
-
-
-def serve_processes(app, listener, threads: int, processes: int) -> None:
-    """Several processes accepting on one socket: one interpreter lock each.
-
-    Nothing of the index is open before the processes fork (each opens its
-    own searchers); writers share the index's file lock and failed logins are
-    counted in one shared file. If one process dies, the others are stopped
-    and the command fails, for the service manager to start it again.
-    """
-    import signal
-    import traceback
-
-    children = set()
-    parent = os.getpid()
-    for _ in range(processes):
-        pid = os.fork()
-        if pid == 0:  # a child serves until it is stopped, or its parent dies
-            status = 1
-            try:
-                die_with_parent(parent)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                serve_process(app, listener, threads)
-                status = 0
-            except BaseException:
-                traceback.print_exc()  # os._exit below would swallow it
-                raise
-            finally:
-                os._exit(status)
-        children.add(pid)
-    stopping = False
-
-    def stop(*_) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    failed = False
-    while children:
-        try:
-            pid, _ = os.wait()
-        except ChildProcessError:
-            break
-        children.discard(pid)
-        if not stopping:
-            failed = True
-            stop()
-    if failed:
-        raise ArchiveError(N_("a server process stopped unexpectedly; the others were stopped too"))
