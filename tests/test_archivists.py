@@ -331,3 +331,25 @@ def test_files_the_index_does_not_hold_as_they_are_can_still_be_edited(signed_in
         page = signed_in.get(f"/en/archivists/documents/{doc_id}/edit")
         assert page.status_code == 200 and text in page.get_data(as_text=True)
     assert signed_in.get("/en/archivists/documents/no-such-id/edit").status_code == 404
+
+
+# --- The description form ---------------------------------------------------------------------
+
+
+def test_the_edit_form_has_one_field_per_document_field(signed_in):
+    from archive.fields import DOCUMENT_FIELDS
+
+    page = signed_in.get("/en/archivists/documents/raissouni-case-en/edit").get_data(as_text=True)
+    named = re.findall(r'<(?:input|select|textarea)[^>]* name="([a-z_]+)"', page)
+    assert [n for n in named if n != "csrf_token"] == [f.name for f in DOCUMENT_FIELDS]
+
+
+def test_the_arabic_form_offers_choices_by_their_arabic_labels(signed_in):
+    page = signed_in.get("/ar/archivists/documents/raissouni-case-en/edit").get_data(as_text=True)
+    options = dict(re.findall(r'<option[^>]*value="([a-z]*)"[^>]*>([^<]*)</option>', page))
+    for code in ("letter", "statement", "case", "public", "restricted", "detained", "exile"):
+        assert (
+            options[code] and options[code] != code and re.search("[\u0600-\u06ff]", options[code])
+        )
+    assert options["en"] == "الإنجليزية" and options["fr"] == "الفرنسية"
+    assert options[""] == ""  # the status may be left unset

@@ -71,12 +71,25 @@ def test_every_document_field_reaches_imports_options_exports_and_hits(client):
     columns = header.lstrip("\ufeff").splitlines()[0].split(",")
     for field in DOCUMENT_FIELDS:
         assert field.name in documents
-        assert field.name in IMPORT_COLUMNS
+        assert (field.name in IMPORT_COLUMNS) == field.imported, field.name
         if field.option:
             assert f"--{field.option}" in add, field.name
         assert (field.name in columns) == field.exported, field.name
         assert (field.name in HIT_FIELDS) == field.hit, field.name
     assert columns[-1] == "url"
+
+
+def test_an_import_with_a_column_that_is_not_imported_is_refused(run_cli, sample_home, tmp_path):
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A statement on detained journalists.\n", encoding="utf-8")
+    rows = folder / "rows.csv"
+    rows.write_text("file,title,body\na.txt,A statement,Another text\n", encoding="utf-8")
+    result = run_cli("import", str(folder), "--csv", str(rows), home=sample_home)
+    assert result.exit_code == 2
+    assert "rows.csv: columns must be file, id, title" in result.output
+    assert "body" not in result.output.split("columns must be")[1]
+    assert "Traceback" not in result.output
 
 
 NEW_FACET = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .document import Document
+from .fields import value_label
 from .i18n import format_iso_date, gettext, language_name
 
 _BIBTEX_SPECIAL = re.compile(r"([\\{}%&#$_^~])")
@@ -32,9 +33,7 @@ def without_bidi_controls(text: str) -> str:
 
 
 def _type_label(document: Document, locale: str) -> str:
-    from .search import TYPE_LABELS
-
-    return gettext(TYPE_LABELS[document.type], locale)
+    return value_label("type", document.type, locale)
 
 
 def plain(

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .i18n import N_
+from .document import ACCESS_LEVELS, CASE_STATUSES, LANGUAGES, TYPES
+from .i18n import N_, gettext, language_name
 
 
 @dataclass(frozen=True)
@@ -110,31 +111,167 @@ TAG_FACETS = tuple(facet for facet in FACET_TABLE if facet.field)
 
 @dataclass(frozen=True)
 class Field:
-    """A field of a document's description that an archivist sets: a column of
-    `archive import`, perhaps an option of `archive add` and `archive import`,
-    a column of search exports, kept in the index with each hit."""
+    """A field of a document's description that an archivist sets: a row of
+    the archivists' form, perhaps a column of `archive import` and an option
+    of `archive add` and `archive import`, a column of search exports, kept
+    in the index with each hit."""
 
-    name: str  # the `Document` attribute and the import column
+    name: str  # the `Document` attribute, the import column and the form field
+    label: str  # the form field's label (translated where shown)
+    #: How the form shows and reads it: "text" (one line), "words" (values
+    #: separated by spaces or commas), "lines" (one value per line), "choice"
+    #: (one of `choices`), "events" (one "date: event" per line) or "body".
+    form: str = "text"
+    required: bool = False  # the form refuses it empty
+    max_length: int | None = None  # the form refuses it longer
+    area: bool = False  # shown as several lines
+    upper: bool = False  # codes written in capitals (countries)
     option: str | None = None  # CLI option (--title); None: none
     parameter: str | None = None  # the option's Python name, where not `name`
     many: bool = False  # several values: a repeatable option, a column split on spaces
-    choices: str | None = None  # "types" or "languages": the values the option accepts
+    choices: str | None = None  # a key of `CHOICES`: the values it accepts
+    blank: bool = False  # a choice that may be left unset
     help: str = ""  # the option's help
+    imported: bool = True  # a column of `archive import --csv`
     exported: bool = False  # a column of search exports
     hit: bool = True  # kept in the index so that a page of hits needs no file reads
 
 
+#: The values of the fields that take one of a few, in the order offered.
+CHOICES = {
+    "types": TYPES,
+    "languages": LANGUAGES,
+    "access": ACCESS_LEVELS,
+    "statuses": CASE_STATUSES,
+}
+
 DOCUMENT_FIELDS = (
-    Field("id", exported=True),
-    Field("title", "title", help="Title (default: proposed from the file).", exported=True),
-    Field("date", "date", help="Date, YYYY-MM-DD (or YYYY-MM, YYYY).", exported=True),
-    Field("type", "type", "doc_type", choices="types", exported=True),
-    Field("language", "language", choices="languages", exported=True),
-    Field("countries", "country", many=True, help="Country code (repeatable).", exported=True),
-    Field("organisations", "org", many=True, help="Organisation id (repeatable).", exported=True),
-    Field("people", "person", many=True, help="Person id (repeatable).", exported=True),
-    Field("source", "source", help="URL of the original.", hit=False),
-    Field("translations", "translation", many=True, help="Id of a translation."),
+    Field("id", N_("Id"), required=True, max_length=120, exported=True),
+    Field(
+        "title",
+        N_("Title"),
+        required=True,
+        max_length=500,
+        option="title",
+        help="Title (default: proposed from the file).",
+        exported=True,
+    ),
+    Field(
+        "date",
+        N_("Date (YYYY-MM-DD, YYYY-MM or YYYY)"),
+        required=True,
+        option="date",
+        help="Date, YYYY-MM-DD (or YYYY-MM, YYYY).",
+        exported=True,
+    ),
+    Field(
+        "type",
+        N_("Type"),
+        form="choice",
+        option="type",
+        parameter="doc_type",
+        choices="types",
+        exported=True,
+    ),
+    Field(
+        "language",
+        N_("Language"),
+        form="choice",
+        option="language",
+        choices="languages",
+        exported=True,
+    ),
+    Field(
+        "countries",
+        N_("Countries (ISO codes)"),
+        form="words",
+        upper=True,
+        option="country",
+        many=True,
+        help="Country code (repeatable).",
+        exported=True,
+    ),
+    Field(
+        "organisations",
+        N_("Organisations (registry ids)"),
+        form="words",
+        area=True,
+        option="org",
+        many=True,
+        help="Organisation id (repeatable).",
+        exported=True,
+    ),
+    Field(
+        "people",
+        N_("People (registry ids)"),
+        form="words",
+        option="person",
+        many=True,
+        help="Person id (repeatable).",
+        exported=True,
+    ),
+    Field("source", N_("Source URL"), option="source", help="URL of the original.", hit=False),
+    Field(
+        "translations",
+        N_("Translations (document ids)"),
+        form="words",
+        option="translation",
+        many=True,
+        help="Id of a translation.",
+    ),
     # Set with --restricted; "restricted" in an import's column.
-    Field("access"),
+    Field("access", N_("Access"), form="choice", choices="access"),
+    Field("subject", N_("Subject (person id, case summaries)"), imported=False, hit=False),
+    Field(
+        "status",
+        N_("Status (case summaries)"),
+        form="choice",
+        choices="statuses",
+        blank=True,
+        imported=False,
+        hit=False,
+    ),
+    Field(
+        "charges",
+        N_("Charges (one per line)"),
+        form="lines",
+        area=True,
+        imported=False,
+        hit=False,
+    ),
+    Field("sentence", N_("Sentence"), imported=False, hit=False),
+    Field(
+        "events",
+        N_("Events (one per line: date: event)"),
+        form="events",
+        area=True,
+        imported=False,
+        hit=False,
+    ),
+    Field("body", N_("Text"), form="body", required=True, area=True, imported=False, hit=False),
 )
+#: The fields of an import's CSV and of the add/import options.
+IMPORTED_FIELDS = tuple(f for f in DOCUMENT_FIELDS if f.imported)
+
+#: Labels of coded values, by field: what a person is shown instead of the code.
+VALUE_LABELS = {
+    "type": {"letter": N_("Letter"), "statement": N_("Statement"), "case": N_("Case summary")},
+    "status": {
+        "detained": N_("Detained"),
+        "sentenced": N_("Sentenced"),
+        "released": N_("Released"),
+        "exile": N_("In exile"),
+        "deceased": N_("Deceased"),
+        "targeted": N_("Targeted"),
+    },
+    "access": {"public": N_("Public"), "restricted": N_("Restricted")},
+}
+
+
+def value_label(field: str, value: str, locale: str) -> str:
+    """A coded value of a field (a type, a language, a status, an access level)
+    as a person reading `locale` is shown it; an unknown value as it is."""
+    if field == "language":
+        return language_name(value, locale)
+    labels = VALUE_LABELS.get(field, {})
+    return gettext(labels[value], locale) if value in labels else value

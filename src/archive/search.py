@@ -33,8 +33,8 @@ from .config import SORTS
 from .corpus import Corpus, parse_date
 from .document import LANGUAGES, TYPES, Document, date_key, searchable_parts
 from .errors import ArchiveError, NotFound
-from .fields import ENTITY_FACETS, FACET, FACET_TABLE, FACETS
-from .i18n import N_, gettext, language_name
+from .fields import ENTITY_FACETS, FACET, FACET_TABLE, FACETS, value_label
+from .i18n import N_, gettext
 from .planner import ENTITY_FIELDS, Planned, Planner
 from .query import (
     Message,
@@ -48,15 +48,6 @@ FACET_LIMIT = 100
 #: Documents kept read and analysed in memory (for snippets and document pages):
 #: about 160 KB each for documents of 600–1,500 words, in each server process.
 DOCUMENT_CACHE_SIZE = 128
-CASE_STATUS_LABELS = {
-    "detained": N_("Detained"),
-    "sentenced": N_("Sentenced"),
-    "released": N_("Released"),
-    "exile": N_("In exile"),
-    "deceased": N_("Deceased"),
-    "targeted": N_("Targeted"),
-}
-TYPE_LABELS = {"letter": N_("Letter"), "statement": N_("Statement"), "case": N_("Case summary")}
 #: Spelling suggestions are made for words this long or longer.
 MIN_SUGGEST_LENGTH = 3
 #: Documents considered when ranking similar documents.
@@ -579,16 +570,12 @@ class SearchService:
     def _facet_label(self, facet: str, value: str, locale: str) -> str:
         if FACET[facet].entity:
             return self.registry.label(FACET[facet].entity, value, locale)
-        if facet == "type":
-            return gettext(TYPE_LABELS[value], locale) if value in TYPE_LABELS else value
-        if facet == "language":
-            return language_name(value, locale)
         if facet == "month":
             year, month = value.split("-")
             if month == "00":
                 return gettext("Month unknown", locale)
             return f"{get_month_names('wide', locale=locale)[int(month)]} {year}"
-        return value
+        return value_label(facet, value, locale)
 
 
 def _iso(key: int) -> str:

@@ -12,10 +12,10 @@ import click
 
 from ..config import current
 from ..corpus import Corpus
-from ..document import LANGUAGES, TYPES, Document
+from ..document import Document
 from ..editing import Editor
 from ..errors import ArchiveError
-from ..fields import DOCUMENT_FIELDS
+from ..fields import CHOICES, DOCUMENT_FIELDS, IMPORTED_FIELDS
 from ..i18n import N_, gettext
 from . import Context, _service, cli
 
@@ -23,13 +23,12 @@ from . import Context, _service, cli
 def _metadata_options(command):
     """The options that override proposed metadata, shared by `add` and `import`:
     one per field of `fields.DOCUMENT_FIELDS` that has one."""
-    choices = {"types": TYPES, "languages": LANGUAGES}
     options = [
         click.option(
             f"--{f.option}",
             f.parameter or f.name,
             multiple=f.many,
-            type=click.Choice(choices[f.choices]) if f.choices else None,
+            type=click.Choice(CHOICES[f.choices]) if f.choices else None,
             help=f.help or None,
         )
         for f in DOCUMENT_FIELDS
@@ -88,7 +87,7 @@ def add(obj: Context, files: tuple[Path, ...], doc_id: str | None, yes: bool, **
 
 
 #: The columns of an import's CSV: the file, then the fields of its description.
-IMPORT_COLUMNS = ("file", *(f.name for f in DOCUMENT_FIELDS))
+IMPORT_COLUMNS = ("file", *(f.name for f in IMPORTED_FIELDS))
 
 
 @cli.command("import")
@@ -177,7 +176,7 @@ def _import_rows(folder: Path, csv_path: Path | None) -> list[tuple[Path, dict, 
             if not name or not path.is_relative_to(root):
                 path = root / ".not-a-file"  # reported as unreadable, never opened outside FOLDER
             overrides = {k: (v or "").strip() for k, v in row.items() if k != "file" and v}
-            for f in DOCUMENT_FIELDS:
+            for f in IMPORTED_FIELDS:
                 if f.many and f.name in overrides:
                     overrides[f.name] = tuple(re.split(r"[\s,;]+", overrides[f.name]))
                 if f.parameter and f.name in overrides:

@@ -18,9 +18,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..citation import without_bidi_controls
 from ..errors import ArchiveError
-from ..fields import FACET
+from ..fields import FACET, value_label
 from ..i18n import N_, gettext, interface_languages, select_locale_from_headers
-from ..search import CASE_STATUS_LABELS, TYPE_LABELS, SearchService
+from ..search import SearchService
 from ..users import LoginThrottle, Sessions, Users
 
 #: Sent with every response. No inline script or style is used anywhere, so
@@ -162,11 +162,11 @@ def init_app(app) -> None:
         lang = g.get("lang") or "en"
         return {
             "entity_label": lambda kind, value: registry.label(kind, value, lang),
-            "type_label": lambda value: gettext(TYPE_LABELS.get(value, value), lang),
+            "type_label": lambda value: value_label("type", value, lang),
             "facet_title": lambda name: gettext(FACET[name].title, lang),
             "facet_parameter": lambda name: FACET[name].parameter,
             "language_url": language_url,
-            "status_label": lambda value: gettext(CASE_STATUS_LABELS.get(value, value), lang),
+            "status_label": lambda value: value_label("status", value, lang),
             "list_separator": list_separator(lang),
             "url_with_args": url_with_args,
             "external_url": external_url,

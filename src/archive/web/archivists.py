@@ -37,16 +37,23 @@ from wtforms.validators import DataRequired, Length
 from .. import ingest
 from ..citation import without_bidi_controls
 from ..corpus import parse_date
-from ..document import ACCESS_LEVELS, CASE_STATUSES, LANGUAGES, TYPES, Document, Event
+from ..document import Document, Event
 from ..editing import Editor
 from ..errors import ArchiveError
 from ..extract import Limits
+from ..fields import CHOICES, DOCUMENT_FIELDS, Field, value_label
 from ..history import History
 from ..i18n import N_, gettext
 from ..users import Users
 from . import current_archivist, service, sessions
 
 bp = Blueprint("archivists", __name__, url_prefix="/<lang>/archivists")
+
+
+@bp.context_processor
+def _document_fields() -> dict:
+    return {"document_fields": [spec.name for spec in DOCUMENT_FIELDS]}
+
 
 #: Endpoints of this blueprint that a visitor may open without signing in.
 OPEN_ENDPOINTS = frozenset({"archivists.login"})
@@ -81,24 +88,33 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class DocumentForm(FlaskForm):
-    id = StringField(N_("Id"), validators=[DataRequired(), Length(max=120)])
-    title = StringField(N_("Title"), validators=[DataRequired(), Length(max=500)])
-    type = SelectField(N_("Type"), choices=list(TYPES))
-    language = SelectField(N_("Language"), choices=list(LANGUAGES))
-    date = StringField(N_("Date (YYYY-MM-DD, YYYY-MM or YYYY)"), validators=[DataRequired()])
-    countries = StringField(N_("Countries (ISO codes)"))
-    organisations = TextAreaField(N_("Organisations (registry ids)"))
-    people = StringField(N_("People (registry ids)"))
-    translations = StringField(N_("Translations (document ids)"))
-    source = StringField(N_("Source URL"))
-    access = SelectField(N_("Access"), choices=list(ACCESS_LEVELS))
-    subject = StringField(N_("Subject (person id, case summaries)"))
-    status = SelectField(N_("Status (case summaries)"), choices=["", *CASE_STATUSES])
-    charges = TextAreaField(N_("Charges (one per line)"))
-    sentence = StringField(N_("Sentence"))
-    events = TextAreaField(N_("Events (one per line: date: event)"))
-    body = TextAreaField(N_("Text"), validators=[DataRequired()])
+def _form_field(spec: Field):
+    """The form field of a row of `fields.DOCUMENT_FIELDS`."""
+    validators = [DataRequired()] if spec.required else []
+    if spec.max_length:
+        validators.append(Length(max=spec.max_length))
+    if spec.form == "choice":
+        values = CHOICES[spec.choices]
+        return SelectField(spec.label, choices=["", *values] if spec.blank else list(values))
+    kind = TextAreaField if spec.area else StringField
+    return kind(spec.label, validators=validators)
+
+
+class _Described(FlaskForm):
+    """A form whose choices are shown by their labels in the page's language."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for spec in DOCUMENT_FIELDS:
+            if spec.form == "choice":
+                labelled = [(v, value_label(spec.name, v, g.lang)) for v in CHOICES[spec.choices]]
+                self[spec.name].choices = [("", ""), *labelled] if spec.blank else labelled
+
+
+#: The description of a document, one field per row of `fields.DOCUMENT_FIELDS`.
+DocumentForm = type(
+    "DocumentForm", (_Described,), {spec.name: _form_field(spec) for spec in DOCUMENT_FIELDS}
+)
 
 
 class ReviewForm(DocumentForm):
@@ -110,10 +126,9 @@ def _words(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in value.replace(",", " ").split() if v))
 
 
-def document_from_form(form: DocumentForm) -> Document:
-    """A `Document` from the form's fields (validation is `Editor`'s job)."""
+def _events(value: str) -> tuple[Event, ...]:
     events = []
-    for number, line in enumerate((form.events.data or "").splitlines(), 1):
+    for number, line in enumerate(value.splitlines(), 1):
         if not line.strip():
             continue
         date, _, event = line.partition(":")
@@ -122,45 +137,45 @@ def document_from_form(form: DocumentForm) -> Document:
                 N_("events: line {number}: write 'YYYY-MM-DD: what happened'"), number=number
             )
         events.append(Event(date.strip(), event.strip()))
+    return tuple(events)
+
+
+def _read(spec: Field, value: str):
+    """A field's value as the `Document` holds it, from what the form sent."""
+    if spec.form == "words":
+        words = _words(value)
+        return tuple(w.upper() for w in words) if spec.upper else words
+    if spec.form == "lines":
+        return tuple(line.strip() for line in value.splitlines() if line.strip())
+    if spec.form == "events":
+        return _events(value)
+    if spec.form == "body":
+        return value.replace("\r\n", "\n").strip()
+    if spec.form == "choice":
+        return value or (None if spec.blank else value)
+    value = value.strip()
+    return value if spec.required else value or None
+
+
+def _shown(spec: Field, value) -> str:
+    """A `Document`'s value of a field as the form shows it."""
+    if spec.form == "events":
+        return "\n".join(f"{e.date}: {e.event}" for e in value)
+    if spec.form in ("words", "lines"):
+        return ("\n" if spec.area else " ").join(value)
+    return value or ""
+
+
+def document_from_form(form: DocumentForm) -> Document:
+    """A `Document` from the form's fields (validation is `Editor`'s job)."""
     return Document(
-        id=form.id.data.strip(),
-        title=form.title.data.strip(),
-        type=form.type.data,
-        language=form.language.data,
-        date=form.date.data.strip(),
-        body=form.body.data.replace("\r\n", "\n").strip(),
-        countries=tuple(c.upper() for c in _words(form.countries.data or "")),
-        organisations=_words(form.organisations.data or ""),
-        people=_words(form.people.data or ""),
-        translations=_words(form.translations.data or ""),
-        source=(form.source.data or "").strip() or None,
-        access=form.access.data,
-        subject=(form.subject.data or "").strip() or None,
-        status=form.status.data or None,
-        charges=tuple(c.strip() for c in (form.charges.data or "").splitlines() if c.strip()),
-        sentence=(form.sentence.data or "").strip() or None,
-        events=tuple(events),
+        **{spec.name: _read(spec, form[spec.name].data or "") for spec in DOCUMENT_FIELDS}
     )
 
 
 def fill_form(form: DocumentForm, document: Document) -> None:
-    form.id.data = document.id
-    form.title.data = document.title
-    form.type.data = document.type
-    form.language.data = document.language
-    form.date.data = document.date
-    form.countries.data = " ".join(document.countries)
-    form.organisations.data = "\n".join(document.organisations)
-    form.people.data = " ".join(document.people)
-    form.translations.data = " ".join(document.translations)
-    form.source.data = document.source or ""
-    form.access.data = document.access
-    form.subject.data = document.subject or ""
-    form.status.data = document.status or ""
-    form.charges.data = "\n".join(document.charges)
-    form.sentence.data = document.sentence or ""
-    form.events.data = "\n".join(f"{e.date}: {e.event}" for e in document.events)
-    form.body.data = document.body
+    for spec in DOCUMENT_FIELDS:
+        form[spec.name].data = _shown(spec, getattr(document, spec.name))
 
 
 def editor() -> Editor:
@@ -357,7 +372,7 @@ def access(doc_id: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     wanted = request.form.get("access", "")
-    if wanted not in ACCESS_LEVELS:
+    if wanted not in CHOICES["access"]:
         raise ArchiveError(N_("access: must be public or restricted"))
     _report(editor().set_access(doc_id, wanted))
     return redirect(url_for("public.document", lang=g.lang, doc_id=doc_id))
