@@ -94,6 +94,42 @@ def test_visual_order_arabic_is_detected_and_reversed():
     assert fix_visual_order(logical) == logical  # reading order is left alone
 
 
+@pytest.mark.parametrize(
+    "logical, visual",
+    [
+        # Latin names inside Arabic keep their own word order.
+        (
+            "برنامج Pegasus التابع لمجموعة NSO Group الإسرائيلية",
+            "ةيليئارسإلا NSO Group ةعومجمل عباتلا Pegasus جمانرب",
+        ),
+        (
+            "منظمات: Access Now، SMEX، وHuman Rights Watch",
+            "Human Rights Watchو ،Access Now، SMEX :تامظنم",
+        ),
+        # After Arabic words, numbers joined by "-" are read part by part from the right,
+        # as they were typed; "/", "." and the Arabic separators hold a number together.
+        ("القضية رقم 123-2021 أمام محكمة الاستئناف", "فانئتسالا ةمكحم مامأ 2021-123 مقر ةيضقلا"),
+        ("صدر التقرير في 2021-07-18، وفيه 50 صفحة", "ةحفص 50 هيفو ،18-07-2021 يف ريرقتلا ردص"),
+        ("القانون رقم 2020-05", "05-2020 مقر نوناقلا"),  # at the end of the line too
+        ("أكثر من ١٬٢٠٠ معتقل، أي ٣٫٥٪ من السكان", "ناكسلا نم ٪٣٫٥ يأ ،لقتعم ١٬٢٠٠ نم رثكأ"),
+        ("للتواصل: info@smex.org أو +961 1 234 567", "567 234 1 961+ وأ info@smex.org :لصاوتلل"),
+        # Brackets and quotation marks face the words they enclose.
+        ("ارتفع العدد من 10 إلى 20 (أي 100%)", "(%100 يأ) 20 ىلإ 10 نم ددعلا عفترا"),
+        (
+            "مركز الخليج لحقوق الإنسان (GCHR) ومنظمة العفو",
+            "وفعلا ةمظنمو (GCHR) ناسنإلا قوقحل جيلخلا زكرم",
+        ),
+        (
+            "قال المتحدث: «لن نتوقف عن المطالبة بالإفراج عنه».",
+            ".«هنع جارفإلاب ةبلاطملا نع فقوتن نل» :ثدحتملا لاق",
+        ),
+    ],
+)
+def test_visual_order_lines_with_latin_numbers_and_brackets(logical, visual):
+    # `visual` is the line as a visual-order PDF draws it, left to right.
+    assert visual_to_logical(visual) == logical
+
+
 def test_reversed_arabic_indic_numbers_are_put_back():
     assert fix_reversed_digits("بيروت، ٦٢ تموز ١٢٠٢") == "بيروت، ٢٦ تموز ٢٠٢١"
     assert fix_reversed_digits("في ٢٦/٧/٢٠٢١") == "في ٢٦/٧/٢٠٢١"  # already right

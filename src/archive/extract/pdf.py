@@ -239,16 +239,25 @@ def _reflow(lines: list[str], breaks: set[int]) -> str:
     return out
 
 
-#: A run of text that is written left to right inside Arabic: Latin words, numbers.
-_LTR_CHAR = "A-Za-z0-9\u00c0-\u024f\u0660-\u0669\u06f0-\u06f9"
-_LTR_RUN = re.compile(rf"[{_LTR_CHAR}](?:[{_LTR_CHAR} .,:/'’%+\-]*[{_LTR_CHAR}])?")
-_MIRROR = str.maketrans("()[]{}<>«»", ")(][}{><»«")
+#: ARABIC LETTER MARK, an invisible Arabic letter. Put in front of a visual-order line,
+#: it stands for the Arabic text that comes before a number at the line's left edge (the
+#: end of the sentence) in reading order, so that the number is read as it would be
+#: anywhere else in the line: "رقم 2020-05" and "(أي 100%)", not "05-2020" and "%100".
+_ALM = "\u061c"
 
 
 def visual_to_logical(line: str) -> str:
-    """A right-to-left line stored in visual order (left to right as drawn), in reading order."""
-    reversed_line = line[::-1].translate(_MIRROR)
-    return _LTR_RUN.sub(lambda m: m.group()[::-1], reversed_line)
+    """A right-to-left line stored in visual order (left to right as drawn), in reading order.
+
+    The line is laid out again from the right by the Unicode bidirectional algorithm
+    (python-bidi): Arabic runs turn round, Latin words and numbers keep their order, and
+    brackets and «» are turned to face their text. python-bidi's own Python version is
+    the one used: its default (Rust) version leaves brackets facing the wrong way.
+    Zero-width characters (ZWNJ, ZWJ, zero-width space, soft hyphen) are dropped.
+    """
+    from bidi.algorithm import get_display
+
+    return get_display(_ALM + line, base_dir="R").removesuffix(_ALM)
 
 
 def fix_visual_order(text: str) -> str:
