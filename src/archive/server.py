@@ -9,7 +9,14 @@ all on SIGTERM or SIGINT; nothing of the index is open before they fork.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
+from http import HTTPStatus
+
+from gunicorn import util
+from gunicorn.app.base import BaseApplication
+from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine, ParseException
+from gunicorn.workers.gthread import ThreadWorker
 
 from .errors import ArchiveError
 from .i18n import N_
@@ -42,15 +49,13 @@ def listen(host: str, port: int) -> socket.socket:
 def serve(app, listener: socket.socket, threads: int, processes: int) -> None:
     """Serve `app` on `listener` until stopped: `processes` gunicorn workers
     of `threads` threads each."""
-    from gunicorn.app.base import BaseApplication
-
     raise_open_files_limit()
 
     class Server(BaseApplication):
         def load_config(self) -> None:
             settings = {
                 "bind": [f"fd://{listener.fileno()}"],
-                "worker_class": "gthread",
+                "worker_class": JSONErrorWorker,
                 "workers": processes,
                 "threads": threads,
                 # The app is made once, in the arbiter: its secret key and
@@ -71,6 +76,33 @@ def serve(app, listener: socket.socket, threads: int, processes: int) -> None:
             return app
 
     Server().run()
+
+
+class JSONErrorWorker(ThreadWorker):
+    """gunicorn's threaded worker, answering a request it cannot read (a
+    malformed or overlong request line, too many or too large headers) with
+    a JSON error in the API's shape rather than an HTML page: such a request
+    never reaches the app, which answers every other error under /api/."""
+
+    def handle_error(self, req, client, addr, exc):
+        if not isinstance(exc, ParseException):
+            return super().handle_error(req, client, addr, exc)
+        status = getattr(exc, "code", 400)
+        if isinstance(exc, LimitRequestLine):
+            status = 414
+        elif isinstance(exc, LimitRequestHeaders):
+            status = 431
+        reason = HTTPStatus(status).phrase
+        self.log.warning("Invalid request from %s: %s", (addr or ("?",))[0], exc)
+        message = f"{reason.lower()}: {exc}"[:300]
+        body = json.dumps({"error": {"status": status, "message": message}}).encode()
+        head = (
+            f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        with contextlib.suppress(OSError):
+            util.write_nonblock(client, head.encode("latin-1") + body)
+        return None
 
 
 def warm(worker) -> None:
