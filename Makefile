@@ -4,6 +4,9 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
+# Where `make run` serves: `make run HOST=0.0.0.0 PORT=8080`.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 PIP = $(BIN)/python -m pip --quiet --disable-pip-version-check
 
 .PHONY: run test index check lint translations browser clean screenshots security
@@ -20,7 +23,7 @@ $(VENV)/.test-deps: $(BIN)/archive
 ## Build the index of the bundled corpus and serve the archive.
 run: $(BIN)/archive
 	$(BIN)/archive index
-	$(BIN)/archive serve
+	$(BIN)/archive serve --host $(HOST) --port $(PORT)
 
 ## Install everything the tests need (the browser included) and run them,
 ## then the code and dependency checks.

@@ -20,6 +20,28 @@ def test_the_readme_starts_with_the_two_commands():
     assert [line.split("#")[0].strip() for line in block] == ["make run", "make test"]
 
 
+def test_make_run_serves_on_the_host_and_port_the_readme_says():
+    import re
+    import subprocess
+
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    documented = re.search(r"`make run (HOST=\S+) (PORT=\d+)`", readme)
+    assert documented
+    planned = subprocess.run(
+        ["make", "-n", "run", *documented.groups(), "BIN=bin"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    host, port = (value.split("=")[1] for value in documented.groups())
+    assert f"bin/archive serve --host {host} --port {port}" in planned.splitlines()
+    default = subprocess.run(
+        ["make", "-n", "run", "BIN=bin"], cwd=PROJECT, capture_output=True, text=True
+    ).stdout
+    assert "bin/archive serve --host 127.0.0.1 --port 8000" in default.splitlines()
+
+
 def test_ci_runs_the_readmes_test_command():
     assert "make test" in (PROJECT / ".ci" / "run").read_text(encoding="utf-8")
 
