@@ -110,6 +110,27 @@ def test_search_page_keeps_the_query_in_the_box(client):
     assert 'value="&#34;five years&#34;"' in page or 'value="&quot;five years&quot;"' in page
 
 
+def test_a_page_past_the_last_one_leads_to_the_last_one(client):
+    from urllib.parse import parse_qs, urlsplit
+
+    first = client.get("/en/search?q=Egypt&size=2")
+    pages = int(json.loads(client.get("/api/search?q=Egypt&size=2").data)["pages"])
+    assert pages > 1 and first.status_code == 200
+    past = client.get("/ar/search?q=Egypt&size=2&page=99")
+    assert past.status_code == 302
+    target = urlsplit(past.headers["Location"])
+    assert target.path == "/ar/search"
+    args = parse_qs(target.query)
+    assert args["q"] == ["Egypt"] and args["size"] == ["2"]
+    last = client.get(past.headers["Location"])
+    assert last.status_code == 200 and result_ids(last)
+    assert 'rel="next"' not in text(last)
+    # The API and the CLI keep the page asked for, and say where the last one is.
+    answer = json.loads(client.get("/api/search?q=Egypt&size=2&page=99&locale=fr").data)
+    assert answer["hits"] == [] and answer["page"] == 99
+    assert answer["messages"] == [f"La page 99 est au-delà de la dernière ({pages})."]
+
+
 def test_snippets_mark_the_matched_words(client):
     page = text(client.get("/en/search?q=Pegasus"))
     assert "<mark>Pegasus</mark>" in page

@@ -258,6 +258,13 @@ class SearchService:
             planned.plan, searching, filters, selected, sort, page * page_size, facets
         )
         top = ranked[(page - 1) * page_size :]
+        last = max(1, -(-total // page_size))
+        if page > last:
+            messages.append(
+                Message(
+                    N_("Page {page} is past the last page ({last})."), {"page": page, "last": last}
+                )
+            )
         terms = planned.terms if snippets else None
         hits = [self._hit(view, key, score, terms, locale) for key, score in top]
         # "Did you mean" when nothing was found: then it is worth its cost.

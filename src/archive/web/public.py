@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from .. import citation
 from ..errors import NotFound
@@ -61,6 +70,8 @@ def render_search(state: SearchState, entity=None, browse: str | None = None):
             args = {k: v for k, v in args.items() if k != param} | ({param: kept} if kept else {})
         return with_query(base, args)
 
+    if result.page > result.pages:  # past the last page: its link is on the last one
+        return redirect(link(state.args(page=result.pages)))
     return render_template(
         "search.html",
         result=result,
