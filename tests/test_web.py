@@ -257,6 +257,32 @@ def test_citing_a_paragraph(client):
     assert client.get("/en/documents/raissouni-case-en/cite?p=99").status_code == 404
 
 
+def _block(page: str, block: str) -> str:
+    found = re.search(rf'<pre id="citation-{block}"[^>]*>(.*?)</pre>', page, re.S).group(1)
+    return html.unescape(found)
+
+
+def test_citations_follow_the_conventions_of_the_readers_language(client):
+    arabic = text(client.get("/ar/documents/raissouni-case-ar/cite?p=2"))
+    plain = _block(arabic, "text")
+    assert plain.startswith("«") and "»، " in plain
+    assert "الفقرة 2، " in plain and ", " not in plain.split("http")[0]
+    french = _block(text(client.get("/fr/documents/raissouni-case-en/cite?p=2")), "text")
+    assert french.startswith("«\u00a0") and "\u00a0», " in french and "paragraphe 2" in french
+    english = _block(text(client.get("/en/documents/raissouni-case-en/cite")), "text")
+    assert english.startswith("“") and "”, " in english
+
+
+def test_bibtex_and_csl_notes_are_in_the_documents_language(client):
+    page = text(client.get("/en/documents/raissouni-case-ar/cite?p=2"))
+    note = re.search(r"note = \{(.*)\}", _block(page, "bibtex")).group(1)
+    assert note == "ملخص قضية، الفقرة 2"
+    csl = json.loads(_block(page, "csl"))
+    assert csl["note"] == note and csl["genre"] == "ملخص قضية"
+    english = json.loads(_block(text(client.get("/ar/documents/raissouni-case-en/cite")), "csl"))
+    assert english["genre"] == english["note"] == "Case summary"
+
+
 # --- Browsing ---
 
 

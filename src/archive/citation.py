@@ -11,6 +11,7 @@ import re
 from .document import Document
 from .fields import value_label
 from .i18n import format_iso_date, gettext, language_name
+from .languages import DEFAULT_LATIN, LANGUAGE_TABLE
 
 _BIBTEX_SPECIAL = re.compile(r"([\\{}%&#$_^~])")
 #: Bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates
@@ -39,16 +40,34 @@ def _type_label(document: Document, locale: str) -> str:
 def plain(
     document: Document, url: str, site: str, locale: str, paragraph: int | None = None
 ) -> str:
-    """One line to paste into a brief: title, kind, date, where, paragraph."""
+    """One line to paste into a brief: title, kind, date, where, paragraph,
+    quoted and separated as text in `locale` is (Arabic: «…»، …)."""
+    language = _language(locale)
+    opening, closing = language.quotes
     parts = [
-        f"“{without_bidi_controls(document.title)}”",
+        f"{opening}{without_bidi_controls(document.title)}{closing}",
         _type_label(document, locale),
         format_iso_date(document.date, locale),
     ]
     if paragraph:
         parts.append(gettext("paragraph {number}", locale, number=paragraph))
     parts += [site, url]
-    return ", ".join(parts)
+    return language.comma.join(parts)
+
+
+def _language(code: str):
+    """The `Language` whose conventions text in `code` follows (English's if none)."""
+    return LANGUAGE_TABLE.get(code) or LANGUAGE_TABLE[DEFAULT_LATIN]
+
+
+def _note(document: Document, paragraph: int | None) -> str:
+    """The kind of document and the paragraph cited, in the document's language."""
+    language = document.language
+    note = _type_label(document, language)
+    if paragraph:
+        comma = _language(language).comma
+        note += comma + gettext("paragraph {number}", language, number=paragraph)
+    return note
 
 
 def _bibtex_text(value: str) -> str:
@@ -73,9 +92,7 @@ def bibtex(
     ]
     if rest[:2].isdigit() and int(rest[:2]):
         fields.append(("month", _MONTHS[int(rest[:2]) - 1]))
-    note = _type_label(document, "en")
-    if paragraph:
-        note += f", paragraph {paragraph}"
+    note = _note(document, paragraph)
     fields += [
         ("note", _bibtex_text(note)),
         ("publisher", _bibtex_text(site)),
@@ -95,7 +112,8 @@ def csl_json(document: Document, url: str, site: str, paragraph: int | None = No
     item = {
         "id": document.id + (f"-p{paragraph}" if paragraph else ""),
         "type": "document",
-        "genre": _type_label(document, "en"),
+        "genre": _type_label(document, document.language),
+        "note": _note(document, paragraph),
         "title": without_bidi_controls(document.title),
         "issued": {"date-parts": [date_parts]},
         "language": document.language,

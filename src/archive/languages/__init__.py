@@ -54,6 +54,9 @@ class Language:
     type_cues: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     #: Case status -> a regular expression (on folded text) of words that say it.
     status_cues: dict[str, str] = field(default_factory=dict)
+    #: How its text quotes a title, and separates the items of a list.
+    quotes: tuple[str, str] = ("“", "”")
+    comma: str = ", "
 
 
 def _load() -> dict[str, Language]:

@@ -5,6 +5,8 @@ from . import Language
 LANGUAGE = Language(
     code="ar",
     script="arabic",
+    quotes=("«", "»"),
+    comma="، ",
     stopwords=(
         "في من على إلى عن أن إن أو ثم قد لا ما لم لن هذا هذه ذلك تلك التي الذي الذين "
         "كان كانت مع بين عند كل هو هي هم أنه أنها به بها له لها فيه فيها منه منها"

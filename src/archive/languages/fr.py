@@ -15,6 +15,7 @@ def finish(stem: str, folded: bool) -> str:
 LANGUAGE = Language(
     code="fr",
     script="latin",
+    quotes=("«\u00a0", "\u00a0»"),
     stopwords=(
         "au aux avec ce ces cet cette dans de des du elle elles en est et il ils la le les "
         "leur leurs lui ne ni ont où ou par pas pour qui que sa se ses son sont sur un une "
