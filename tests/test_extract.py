@@ -607,8 +607,13 @@ def test_language_of_each_text(registry):
     shares = language_shares(f"{english} {arabic}")
     assert shares["en"] > 0.4 and shares["ar"] > 0.4
     mixed = proposal_for(f"{english}\n\n{arabic}", registry)
-    [message] = flagged(mixed, "language")
-    assert "mixes languages" in message and "ar" in message and "en" in message
+    [flag] = [f for f in mixed.flags if f.field == "language"]
+    message = flag.render("en")
+    assert message.startswith("Language: The text mixes languages: ")
+    assert "Arabic" in message and "English" in message and "%" in message
+    arabic_message = flag.render("ar")
+    assert "العربية" in arabic_message and "الإنجليزية" in arabic_message
+    assert not re.search("[A-Za-z]", arabic_message)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import re
 from .document import Document
 from .fields import value_label
 from .i18n import format_iso_date, gettext, language_name
-from .languages import DEFAULT_LATIN, LANGUAGE_TABLE
+from .languages import conventions
 
 _BIBTEX_SPECIAL = re.compile(r"([\\{}%&#$_^~])")
 #: Bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates
@@ -42,7 +42,7 @@ def plain(
 ) -> str:
     """One line to paste into a brief: title, kind, date, where, paragraph,
     quoted and separated as text in `locale` is (Arabic: «…»، …)."""
-    language = _language(locale)
+    language = conventions(locale)
     opening, closing = language.quotes
     parts = [
         f"{opening}{without_bidi_controls(document.title)}{closing}",
@@ -55,17 +55,12 @@ def plain(
     return language.comma.join(parts)
 
 
-def _language(code: str):
-    """The `Language` whose conventions text in `code` follows (English's if none)."""
-    return LANGUAGE_TABLE.get(code) or LANGUAGE_TABLE[DEFAULT_LATIN]
-
-
 def _note(document: Document, paragraph: int | None) -> str:
     """The kind of document and the paragraph cited, in the document's language."""
     language = document.language
     note = _type_label(document, language)
     if paragraph:
-        comma = _language(language).comma
+        comma = conventions(language).comma
         note += comma + gettext("paragraph {number}", language, number=paragraph)
     return note
 

@@ -118,6 +118,8 @@ class Field:
 
     name: str  # the `Document` attribute, the import column and the form field
     label: str  # the form field's label (translated where shown)
+    #: The field's name where a message speaks of it, if not its label.
+    short: str | None = None
     #: How the form shows and reads it: "text" (one line), "words" (values
     #: separated by spaces or commas), "lines" (one value per line), "choice"
     #: (one of `choices`), "events" (one "date: event" per line) or "body".
@@ -159,6 +161,7 @@ DOCUMENT_FIELDS = (
     Field(
         "date",
         N_("Date (YYYY-MM-DD, YYYY-MM or YYYY)"),
+        N_("Date"),
         required=True,
         option="date",
         help="Date, YYYY-MM-DD (or YYYY-MM, YYYY).",
@@ -184,6 +187,7 @@ DOCUMENT_FIELDS = (
     Field(
         "countries",
         N_("Countries (ISO codes)"),
+        N_("Countries"),
         form="words",
         upper=True,
         option="country",
@@ -194,6 +198,7 @@ DOCUMENT_FIELDS = (
     Field(
         "organisations",
         N_("Organisations (registry ids)"),
+        N_("Organisations"),
         form="words",
         area=True,
         option="org",
@@ -204,6 +209,7 @@ DOCUMENT_FIELDS = (
     Field(
         "people",
         N_("People (registry ids)"),
+        N_("People"),
         form="words",
         option="person",
         many=True,
@@ -214,6 +220,7 @@ DOCUMENT_FIELDS = (
     Field(
         "translations",
         N_("Translations (document ids)"),
+        N_("Translations"),
         form="words",
         option="translation",
         many=True,
@@ -221,10 +228,17 @@ DOCUMENT_FIELDS = (
     ),
     # Set with --restricted; "restricted" in an import's column.
     Field("access", N_("Access"), form="choice", choices="access"),
-    Field("subject", N_("Subject (person id, case summaries)"), imported=False, hit=False),
+    Field(
+        "subject",
+        N_("Subject (person id, case summaries)"),
+        N_("Subject"),
+        imported=False,
+        hit=False,
+    ),
     Field(
         "status",
         N_("Status (case summaries)"),
+        N_("Status"),
         form="choice",
         choices="statuses",
         blank=True,
@@ -234,6 +248,7 @@ DOCUMENT_FIELDS = (
     Field(
         "charges",
         N_("Charges (one per line)"),
+        N_("Charges"),
         form="lines",
         area=True,
         imported=False,
@@ -243,6 +258,7 @@ DOCUMENT_FIELDS = (
     Field(
         "events",
         N_("Events (one per line: date: event)"),
+        N_("Events"),
         form="events",
         area=True,
         imported=False,
@@ -265,7 +281,25 @@ VALUE_LABELS = {
         "targeted": N_("Targeted"),
     },
     "access": {"public": N_("Public"), "restricted": N_("Restricted")},
+    # What an archivist's change did, in the audit log and a document's history.
+    "action": {
+        "add": N_("Added"),
+        "edit": N_("Edited"),
+        "restrict": N_("Restricted"),
+        "unrestrict": N_("Made public"),
+        "delete": N_("Deleted"),
+        "restore": N_("Restored"),
+    },
 }
+
+
+FIELD = {spec.name: spec for spec in DOCUMENT_FIELDS}
+
+
+def field_name(name: str, locale: str) -> str:
+    """A document field's name as a message in `locale` calls it."""
+    spec = FIELD.get(name)
+    return gettext(spec.short or spec.label, locale) if spec else name
 
 
 def value_label(field: str, value: str, locale: str) -> str:

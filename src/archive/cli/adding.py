@@ -16,7 +16,7 @@ from ..document import Document
 from ..editing import Editor
 from ..errors import ArchiveError
 from ..fields import CHOICES, DOCUMENT_FIELDS, IMPORTED_FIELDS
-from ..i18n import N_, gettext
+from ..i18n import N_
 from . import Context, _service, cli
 
 
@@ -218,7 +218,7 @@ def _show_review(obj: Context, found, document: Document, options: dict) -> None
     for flag in found.proposal.flags:
         if flag.field in decided:
             continue
-        click.echo(f"  ! {flag.field}: {gettext(flag.message, obj.locale, **flag.params)}")
+        click.echo(f"  ! {flag.render(obj.locale)}")
     for duplicate in found.duplicates:
         click.echo(
             "  ! "

@@ -13,7 +13,7 @@ from ..analysis import fold_accents, normalise_arabic
 from ..config import DEFAULTS, from_environment
 from ..document import Document
 from ..errors import ArchiveError
-from ..i18n import N_
+from ..i18n import N_, gettext
 
 #: File kinds accepted, by extension.
 FORMATS = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -73,6 +73,30 @@ class Flag:
     field: str
     message: str  # a template marked with N_(), formatted with `params`
     params: dict = field(default_factory=dict)
+
+    def render(self, locale: str) -> str:
+        """ "Field: message" in `locale`, coded values (a type, a language) by their labels."""
+        from ..fields import field_name
+
+        params = {k: self._shown(k, v, locale) for k, v in self.params.items()}
+        return f"{field_name(self.field, locale)}: {gettext(self.message, locale, **params)}"
+
+    @staticmethod
+    def _shown(key: str, value, locale: str) -> str:
+        """A parameter as a reader sees it: (language, percent) pairs by the
+        languages' names, a coded value of a field by its label."""
+        from babel.numbers import format_percent
+
+        from ..fields import value_label
+        from ..i18n import language_name
+        from ..languages import conventions
+
+        if isinstance(value, tuple):
+            return conventions(locale).comma.join(
+                f"{language_name(code, locale)} {format_percent(share / 100, locale=locale)}"
+                for code, share in value
+            )
+        return value_label(key, value, locale) if isinstance(value, str) else str(value)
 
 
 @dataclass(frozen=True)

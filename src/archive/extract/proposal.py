@@ -207,7 +207,7 @@ def _propose_language(meta: dict, text: str, flags) -> str:
             Flag(
                 "language",
                 N_("The text mixes languages: {shares}. Check the language, or split the file."),
-                {"shares": ", ".join(f"{lang} {round(shares[lang] * 100)}%" for lang in ranked)},
+                {"shares": tuple((lang, round(shares[lang] * 100)) for lang in ranked)},
             )
         )
     return language

@@ -83,3 +83,9 @@ def joined(attribute: str, script: str | None = None) -> frozenset[str]:
         if script is None or language.script == script
         for word in getattr(language, attribute).split()
     )
+
+
+def conventions(code: str) -> Language:
+    """The language whose ways of writing (quotes, list commas) text in `code`
+    follows: its own, or the default Latin language's if it has no module."""
+    return LANGUAGE_TABLE.get(code) or LANGUAGE_TABLE[DEFAULT_LATIN]

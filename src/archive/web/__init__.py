@@ -162,11 +162,10 @@ def init_app(app) -> None:
         lang = g.get("lang") or "en"
         return {
             "entity_label": lambda kind, value: registry.label(kind, value, lang),
-            "type_label": lambda value: value_label("type", value, lang),
+            "label": lambda field, value: value_label(field, value, lang),
             "facet_title": lambda name: gettext(FACET[name].title, lang),
             "facet_parameter": lambda name: FACET[name].parameter,
             "language_url": language_url,
-            "status_label": lambda value: value_label("status", value, lang),
             "list_separator": list_separator(lang),
             "url_with_args": url_with_args,
             "external_url": external_url,
