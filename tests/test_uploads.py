@@ -248,3 +248,17 @@ def test_import_a_folder_and_a_csv_with_a_report(run_cli, indexed_home, tmp_path
     assert "row 2: skipped ../outside.txt" in result.output
     shown = run_cli("show", "tunisia-bloggers", "--json", home=indexed_home).output
     assert '"countries": [\n    "TN"' in shown and '"date": "2022-05-02"' in shown
+
+
+def test_arabic_titles_give_readable_ids_that_are_never_reused(archivist, indexed_home):
+    text = "بيان مشترك حول المراقبة\n\nتدعو المنظمات إلى وقف بيع برامج التجسس.\n".encode()
+    ids = []
+    for number in range(3):
+        location = upload(archivist, f"bayan-{number}.txt", text + b"x" * number).headers["Location"]
+        form = review_form(archivist.get(location).get_data(as_text=True))
+        ids.append(form["id"])
+        form["date"] = "2021-07-26"
+        assert archivist.post(location, data=form).status_code == 302
+    assert ids == ["byn-mshtrk-hwl-lmrqb", "byn-mshtrk-hwl-lmrqb-2", "byn-mshtrk-hwl-lmrqb-3"]
+    for doc_id in ids:
+        assert archivist.get(f"/ar/documents/{doc_id}").status_code == 200

@@ -198,6 +198,20 @@ def apply(found: Review, options: dict) -> Document:
     return document
 
 
+def _with_free_id(service: SearchService, document: Document) -> Document:
+    """The document with its proposed id, or the first of id-2, id-3… that no
+    document of the archive has: the index's, and files just written beside
+    where this one would go (an import indexes once at the end)."""
+    corpus = service.corpus
+    candidate, number = document.id, 1
+    while service.backend.file_of(candidate) is not None or (
+        corpus.path_for(replace(document, id=candidate)).exists()
+    ):
+        number += 1
+        candidate = f"{document.id}-{number}"
+    return replace(document, id=candidate)
+
+
 def review(
     service: SearchService,
     data: bytes,
@@ -213,6 +227,8 @@ def review(
     if extracted is None:
         extracted = extract_isolated(data, name, limits)
     proposal = propose(extracted, name, service.registry)
+    if proposal.document.id != extracted.front_matter.get("id"):  # proposed, not declared
+        proposal = replace(proposal, document=_with_free_id(service, proposal.document))
     duplicates = find_duplicates(service, proposal.document) if service.backend.exists() else []
     translations = find_translations(service, proposal.document) if service.backend.exists() else []
     return Review(token, name, extracted, proposal, duplicates, translations)

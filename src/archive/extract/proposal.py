@@ -8,7 +8,9 @@ import re
 from collections import Counter
 from pathlib import PurePath
 
-from ..analysis import fold_accents, is_arabic, strip_marks
+from slugify import slugify
+
+from ..analysis import is_arabic, strip_marks
 from ..analysis import word_matches as _word_matches
 from ..document import CASE_STATUSES, ID_PATTERN, LANGUAGES, TYPES, Document
 from ..i18n import N_
@@ -106,13 +108,10 @@ def _meta_list(meta: dict, key: str) -> list[str] | None:
 
 
 def slug(title: str, date: str, language: str) -> str:
-    """An id from the title's ASCII words, or document-<date>-<language> without any."""
-    words = re.findall(r"[a-z0-9]+", fold_accents(title.casefold()))
-    text = ""
-    for word in words:
-        if len(text) + len(word) > 60:
-            break
-        text = f"{text}-{word}" if text else word
+    """An id from the title, transliterated to ASCII (python-slugify: «بيان مشترك»
+    gives byn-mshtrk) and cut at a word within 60 letters; document-<date>-<language>
+    for a title with nothing to transliterate."""
+    text = slugify(title, max_length=60, word_boundary=True)
     return text or "-".join(p for p in ("document", date, language) if p)
 
 
