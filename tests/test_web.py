@@ -345,9 +345,30 @@ def test_csv_export_has_a_bom_and_every_hit(client):
     assert arabic["title"].startswith("رسالة التحالف")
 
 
+def test_csv_export_reads_without_the_registry_in_the_pages_language(client):
+    response = client.get("/ar/search/export.csv?q=Egypt")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    statement = next(row for row in rows if row["id"] == STATEMENT)
+    assert statement["type"] == "statement" and statement["type_label"] == "بيان"
+    assert statement["language"] == "en" and statement["language_label"] == "الإنجليزية"
+    assert "EG" in statement["countries"].split()
+    assert "مصر" in statement["countries_label"].split("; ")
+    codes = statement["organisations"].split()
+    labels = statement["organisations_label"].split("; ")
+    assert len(codes) == len(labels) and codes and not set(codes) & set(labels)
+    assert "Egypt" in statement["snippet"] and statement["snippet_paragraph"].isdigit()
+    english = client.get("/en/search/export.csv?q=Egypt").get_data(as_text=True)
+    assert ",Statement," in english and ",Egypt" in english
+
+
 def test_json_export(client):
     data = json.loads(client.get("/en/search/export.json?type=case").data)
     assert {h["id"] for h in data["hits"]} == {CASE_EN, CASE_AR}
+    french = json.loads(client.get("/fr/search/export.json?q=Egypt").data)
+    statement = next(h for h in french["hits"] if h["id"] == STATEMENT)
+    assert statement["type"] == "statement" and statement["labels"]["type"] == "Déclaration"
+    assert "Égypte" in statement["labels"]["countries"]
+    assert statement["snippet"]["paragraph"] and "Egypt" in statement["snippet"]["text"]
 
 
 def test_opensearch_description(client):

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request
 
 from ..citation import without_bidi_controls
 from ..document import date_key
-from ..fields import DOCUMENT_FIELDS
+from ..fields import DOCUMENT_FIELDS, FACET_TABLE
 from ..i18n import gettext, interface_languages
 from . import external_url, sees_restricted, service, url_with_args
 from .limits import expensive
@@ -20,7 +20,29 @@ from .public import SITE_NAME
 
 bp = Blueprint("feeds", __name__)
 
-EXPORT_COLUMNS = (*(f.name for f in DOCUMENT_FIELDS if f.exported), "url")
+#: Exported fields whose values are codes -> the facet that labels them.
+LABELLED = {facet.document: facet.name for facet in FACET_TABLE if facet.document}
+EXPORTED = tuple(f.name for f in DOCUMENT_FIELDS if f.exported)
+#: The CSV's columns: each exported field's codes, then (for coded fields) their
+#: labels in the page's language; the best passage and its paragraph; the link.
+EXPORT_COLUMNS = (
+    *(c for name in EXPORTED for c in (name, f"{name}_label")[: 2 if name in LABELLED else 1]),
+    "snippet",
+    "snippet_paragraph",
+    "url",
+)
+
+
+def _labels(hit) -> dict:
+    """Field -> the label (or labels) of a hit's coded values, in the page's language."""
+    labels = {}
+    for name, facet in LABELLED.items():
+        value = getattr(hit, name)
+        if isinstance(value, tuple):
+            labels[name] = [service().facet_label(facet, v, g.lang) for v in value]
+        else:
+            labels[name] = service().facet_label(facet, value, g.lang)
+    return labels
 
 
 def _updated(date: str) -> str:
@@ -114,8 +136,14 @@ def export_csv():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
-    for hit in _export_hits(state, snippets=False):
-        row = [_cell(getattr(hit, name)) for name in EXPORT_COLUMNS[:-1]]
+    for hit in _export_hits(state, snippets=True):
+        labels = _labels(hit)
+        row = []
+        for name in EXPORTED:
+            row.append(_cell(getattr(hit, name), " "))
+            if name in labels:
+                row.append(_cell(labels[name], "; "))
+        row += [hit.snippet.text, str(hit.snippet.paragraph or "")]
         row.append(external_url("public.document", doc_id=hit.id))
         writer.writerow([spreadsheet_cell(without_bidi_controls(cell)) for cell in row])
     return Response(
@@ -125,15 +153,15 @@ def export_csv():
     )
 
 
-def _cell(value) -> str:
-    return " ".join(value) if isinstance(value, tuple) else value
+def _cell(value, separator: str) -> str:
+    return separator.join(value) if isinstance(value, list | tuple) else value
 
 
 @bp.route("/<lang>/search/export.json")
 @expensive()
 def export_json():
     state = SearchState.from_args(request.args)
-    hits = [hit.to_json() for hit in _export_hits(state, snippets=True)]
+    hits = [hit.to_json() | {"labels": _labels(hit)} for hit in _export_hits(state, snippets=True)]
     return Response(
         json.dumps({"query": state.query, "total": len(hits), "hits": hits}, ensure_ascii=False),
         mimetype="application/json",
