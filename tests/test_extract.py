@@ -614,6 +614,7 @@ def test_language_of_each_text(registry):
     arabic_message = flag.render("ar")
     assert "العربية" in arabic_message and "الإنجليزية" in arabic_message
     assert not re.search("[A-Za-z]", arabic_message)
+    assert "French" not in message  # a language with no share is not listed at 0%
 
 
 @pytest.mark.parametrize(
@@ -629,16 +630,141 @@ def test_language_of_each_text(registry):
         ("He was arrested in May and sentenced in July on charges of espionage.", "case"),
         ("Il a été arrêté puis condamné à six ans lors d'un procès inéquitable.", "case"),
         ("اعتقل الصحفي في أيار ثم حكم عليه بالسجن ست سنوات بعد محاكمة.", "case"),
+        # A salutation, an addressee, a closing formula: a letter, whatever it tells.
+        (
+            "Dear Minister,\n\nWe are writing about journalist Omar Radi, arrested in July 2020 "
+            "and sentenced to six years in prison after an unfair trial.\n\nYours sincerely,",
+            "letter",
+        ),
+        (
+            "H.E. Mr. Ayman Safadi\nMinister of Foreign Affairs\n\nRe: Detained teachers\n\n"
+            "We urge your government to release the members of the Teachers' Syndicate.",
+            "letter",
+        ),
+        (
+            "Madame la Ministre,\n\nNous vous écrivons au sujet de trois journalistes détenus.\n\n"
+            "Veuillez agréer, Madame la Ministre, l'expression de notre haute considération.",
+            "letter",
+        ),
+        (
+            "معالي وزير الداخلية المحترم،\n\nتحية طيبة وبعد،\n\nنكتب إليكم بشأن احتجاز ثلاثة "
+            "ناشطين.\n\nوتفضلوا بقبول فائق الاحترام.",
+            "letter",
+        ),
+        (
+            "Lettre ouverte au Président de la République\n\nNous, organisations soussignées…",
+            "letter",
+        ),
+        ("This joint letter, signed by 40 organisations, asks states to stop the trade.", "letter"),
+        # The type named at the top outweighs "we, the undersigned" and a list of signatories.
+        (
+            "بيان مشترك\n\nتدين المنظمات الموقعة أدناه احتجاز المدافع أحمد منصور.\n\n"
+            "المنظمات الموقعة:\nمركز الخليج لحقوق الإنسان\nسمكس",
+            "statement",
+        ),
+        (
+            "FOR IMMEDIATE RELEASE\n\nBahrain: court upholds life sentences of defenders",
+            "statement",
+        ),
+        (
+            "Communiqué de presse\n\nLes organisations signataires dénoncent le verdict.",
+            "statement",
+        ),
+        # An imperative headline after a country's name, an organisation quoted.
+        (
+            "Egypt: Release Alaa Abd El-Fattah now\n\nThe authorities must release the activist, "
+            "held in prison since 2019. “His detention is a disgrace,” said his sister.",
+            "statement",
+        ),
+        (
+            "Maroc : libérez le journaliste Omar Radi\n\nIl a été condamné à six ans de prison. "
+            "« Sa place n'est pas en prison », a déclaré la directrice de l'organisation.",
+            "statement",
+        ),
+        ("السعودية: أفرجوا عن الناشطة لجين الهذلول\n\nاعتُقلت الناشطة عام 2018.", "statement"),
+        ("Tunisia: Authorities must drop charges against critics", "statement"),
+        # A person's name and what they are, case fields.
+        (
+            "Loujain al-Hathloul\n\nStatus: Released\nCharges: Seeking to change the system\n\n"
+            "She was arrested in May 2018.",
+            "case",
+        ),
+        (
+            "محمد الركن\n\nالتهم: قلب نظام الحكم\nالحكم: السجن عشر سنوات\n\nاعتُقل عام 2012.",
+            "case",
+        ),
+        ("Abdulhadi Al-Khawaja\n\nChefs d'accusation : terrorisme\nPeine : perpétuité", "case"),
+        (
+            "Nabeel Rajab: Bahraini human rights defender released after four years\n\n"
+            "He was released on 9 June 2020 after serving most of a five-year sentence.",
+            "case",
+        ),
+        (
+            "Ahmed Mansoor\n\nAhmed Mansoor is an Emirati human rights defender. He was "
+            "arrested in March 2017.",
+            "case",
+        ),
+        ("هشام المنصوري\n\nهشام المنصوري صحفي استقصائي مغربي طلب اللجوء في فرنسا.", "case"),
+        ("Omar Radi\n\nOmar Radi est un journaliste marocain condamné à six ans.", "case"),
     ],
 )
 def test_type_from_cues(text, expected, registry):
     assert proposal_for(text, registry).document.type == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # What the issue reported: a joint statement proposed as a letter.
+        (
+            "بيان مشترك: أوقفوا بيع تقنيات المراقبة\n\nنحن، المنظمات الموقّعة أدناه، ندعو إلى "
+            "وقف فوري لبيعها.\n\nالمنظمات الموقّعة:\n1. سمكس\n2. مركز الخليج لحقوق الإنسان",
+            "statement",
+        ),
+        ("Dear Minister,\n\nWe write to you about the trial.", "letter"),
+        ("Statement on the trial of Ahmed Mansoor\n\nWe call for his release.", "statement"),
+        (
+            "Omar Radi: Moroccan journalist sentenced to six years\n\nOmar Radi is a Moroccan "
+            "journalist. He was arrested in July 2020.",
+            "case",
+        ),
+    ],
+)
+def test_clear_type_is_not_flagged(text, expected, registry):
+    proposal = proposal_for(text, registry)
+    assert proposal.document.type == expected
+    assert not flagged(proposal, "type")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # What the issue reported: a statement proposed as a letter without a warning. An
+        # imperative headline says statement, "we, the undersigned" and a list say letter.
+        (
+            "Jordan: Stop using spyware against activists\n\nWe, the undersigned organisations, "
+            "call on the Jordanian authorities to stop using spyware.\n\nSigned by:\nSMEX\nJOSA",
+            "statement",
+        ),
+        # A list of signatories alone: joint statements have them too.
+        ("المنظمات الموقعة:\n\nسمكس", "letter"),
+        ("Signatories:\n\nAccess Now\nSMEX", "letter"),
+        # A case's events, which letters and statements tell too.
+        ("He was arrested in May and sentenced in July on charges of espionage.", "case"),
+        # The type named in the title, but a salutation below it.
+        ("Joint statement\n\nDear Minister,\n\nWe ask you to act.", "letter"),
+    ],
+)
+def test_weak_or_conflicting_type_is_flagged(text, expected, registry):
+    proposal = proposal_for(text, registry)
+    assert proposal.document.type == expected
+    assert flagged(proposal, "type") == [f"Unsure of the type ({expected} assumed); check it."]
+
+
 def test_type_without_cues_is_flagged(registry):
     proposal = proposal_for("Some words about the weather in spring.", registry)
     assert proposal.document.type == "statement"
-    assert flagged(proposal, "type")
+    assert flagged(proposal, "type") == ["No cue for the type; statement was assumed."]
 
 
 def test_case_proposes_subject_and_status(registry):

@@ -206,7 +206,13 @@ def _propose_language(meta: dict, text: str, flags) -> str:
             Flag(
                 "language",
                 N_("The text mixes languages: {shares}. Check the language, or split the file."),
-                {"shares": tuple((lang, round(shares[lang] * 100)) for lang in ranked)},
+                {
+                    "shares": tuple(
+                        (lang, round(shares[lang] * 100))
+                        for lang in ranked
+                        if round(shares[lang] * 100)
+                    )
+                },
             )
         )
     return language
@@ -214,25 +220,60 @@ def _propose_language(meta: dict, text: str, flags) -> str:
 
 # --- Type ---------------------------------------------------------------------------------
 
-#: Cues per type, on folded text (lower case, no accents, Arabic letters normalised), and
-#: their weight: a signature list says "letter" louder than one "arrested" says "case".
-#: Document type -> [(regular expression on folded text, weight)], in every language.
-TYPE_CUES: dict[str, list[tuple[str, int]]] = {
-    doc_type: [cue for lang in LANGUAGE_TABLE.values() for cue in lang.type_cues.get(doc_type, ())]
-    for doc_type in TYPES
+#: Language -> type -> its cues: (where it is looked for, regular expression on folded text,
+#: weight). Where: "title", "opening" (the first lines under the title, where a salutation or
+#: "this statement" stands) or "text" (the title and all the text), or several of them. The
+#: weights: 8 names the type (in a title or a heading, a salutation, a closing formula); 4 is
+#: strong (case fields, an imperative headline); 2 and 3 are moderate ("we, the undersigned"
+#: opens joint statements too); 1 is weak (a list of signatories; a case's events, which
+#: letters and statements tell too).
+TYPE_CUES: dict[str, dict[str, list[tuple[tuple[str, ...], re.Pattern, int]]]] = {
+    code: {
+        doc_type: [
+            (tuple(where.split()), re.compile(pattern, re.M), weight)
+            for where, pattern, weight in lang.type_cues.get(doc_type, ())
+        ]
+        for doc_type in TYPES
+    }
+    for code, lang in LANGUAGE_TABLE.items()
 }
+#: The opening: the first lines under the title, up to this many lines or characters.
+OPENING_LINES, OPENING_CHARS = 8, 600
+#: A type is proposed without a flag when its score is at least this, and the runner-up's
+#: at most this share of it.
+SURE_SCORE, SURE_SHARE = 4, 0.5
+
+
+def _opening(title: str, text: str) -> str:
+    """The first lines of the text, a first line that repeats the title left out."""
+    lines = [line for line in text.split("\n") if line.strip()][: OPENING_LINES + 1]
+    if lines and fold(lines[0]).strip(" #") in fold(title):
+        lines = lines[1:]
+    opening: list[str] = []
+    for line in lines[:OPENING_LINES]:
+        opening.append(line)
+        if sum(map(len, opening)) >= OPENING_CHARS:
+            break
+    return "\n".join(opening)
 
 
 def type_scores(title: str, text: str) -> dict[str, int]:
-    """A score per document type from the cues found (each cue counted up to three times)."""
-    folded = fold(title + "\n" + text)
+    """A score per document type: the weights of its cues found (each cue counts once), in
+    the language whose cues give it the most (so that "prison" is not counted twice)."""
+    sections = {
+        "title": fold(title),
+        "opening": fold(_opening(title, text)),
+        "text": fold(title + "\n" + text),
+    }
     scores = dict.fromkeys(TYPES, 0)
-    for doc_type, cues in TYPE_CUES.items():
-        for pattern, weight in cues:
-            count = len(re.findall(pattern, folded, re.M))
-            scores[doc_type] += weight * min(count, 3)
-    if re.search("|".join(cue for cue, _ in TYPE_CUES["statement"]), fold(title)):
-        scores["statement"] += 4  # "Statement" in the title
+    for cues in TYPE_CUES.values():
+        for doc_type in TYPES:
+            score = sum(
+                weight
+                for where, pattern, weight in cues[doc_type]
+                if any(pattern.search(sections[section]) for section in where)
+            )
+            scores[doc_type] = max(scores[doc_type], score)
     return scores
 
 
@@ -240,12 +281,12 @@ def _propose_type(meta: dict, title: str, text: str, flags) -> str:
     if meta.get("type") in TYPES:
         return meta["type"]
     scores = type_scores(title, text)
-    ranked = sorted(TYPES, key=lambda t: -scores[t])
-    best, second = ranked[0], ranked[1]
+    # A tie goes to statement, the type assumed when nothing says otherwise.
+    best, second = sorted(TYPES, key=lambda t: (-scores[t], t != "statement"))[:2]
     if scores[best] == 0:
         flags.append(Flag("type", N_("No cue for the type; statement was assumed.")))
         return "statement"
-    if scores[second] >= 0.75 * scores[best] or scores[best] < 3:
+    if scores[best] < SURE_SCORE or scores[second] > SURE_SHARE * scores[best]:
         flags.append(
             Flag("type", N_("Unsure of the type ({type} assumed); check it."), {"type": best})
         )

@@ -50,8 +50,10 @@ class Language:
     common_words: str = ""
     #: Regular expressions (on folded text) of the heading over a list of signatories.
     signatory_headings: tuple[str, ...] = ()
-    #: Document type -> [(regular expression on folded text, weight)] of cues to it.
-    type_cues: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: Document type -> [(where, regular expression on folded text, weight)] of cues to it;
+    #: where: "title", "opening", "text" or several, space-separated (see
+    #: `extract.proposal.TYPE_CUES`, which also says what the weights mean).
+    type_cues: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     #: Case status -> a regular expression (on folded text) of words that say it.
     status_cues: dict[str, str] = field(default_factory=dict)
     #: How its text quotes a title, and separates the items of a list.

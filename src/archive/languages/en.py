@@ -47,6 +47,26 @@ def finish(stem: str, folded: bool) -> str:
     return stem
 
 
+#: For the type's cues: a heading's start (after "Country:", if any), what a person a
+#: case is about is (one: "journalists" are a statement's topic), and the verbs an
+#: imperative headline ("Jordan: Stop using spyware") opens with.
+_HEADING = r"^\W*(?:[^:\n]{1,40}[:–—]\s*)?"
+_ROLE = (
+    r"(?:journalist|reporter|editor|blogger|activist|defender|lawyer|dissident|poet|writer|"
+    r"novelist|translator|satirist|student|academic|professor|researcher|scholar|historian|"
+    r"economist|cartoonist|artist|rapper|singer|musician|actor|actress|comedian|photographer|"
+    r"filmmaker|doctor|physician|nurse|teacher|engineer|developer|businessman|businesswoman|"
+    r"entrepreneur|judge|diplomat|cleric|preacher|unionist|worker|footballer|athlete|"
+    r"politician|critic|feminist|protester|prisoner|refugee|migrant|citizen|"
+    r"fiancee?|wife|husband|widow|son|daughter|brother|sister|mother|father)\b"
+)
+_ORDER = (
+    r"(?:stop|end|release|free|halt|drop|lift|quash|overturn|repeal|protect|investigate|cease|"
+    r"ban|reverse|respect|allow|let|reinstate|restore|uphold|abolish|ensure|don['’]t|do not|"
+    r"no to|hands off)\b"
+)
+
+
 LANGUAGE = Language(
     code="en",
     script="latin",
@@ -74,15 +94,99 @@ LANGUAGE = Language(
         r"undersigned(?: organi[sz]ations)?",
         r"the undersigned(?: organi[sz]ations)?",
     ),
+    # Where each cue is looked for, and its weight: see `extract.proposal.TYPE_CUES`.
     type_cues={
         "letter": [
-            (r"\bwe,? the undersigned\b", 4),
-            (r"^\W*(?:signatories|signed by|coalition members)\b", 4),
-            (r"^\W*dear\b", 3),
-            (r"\bjoint (?:ngo )?letter\b", 3),
+            ("title", r"\bletters?\b", 8),
+            ("opening", rf"{_HEADING}(?:joint |open |public |ngo )*letter\b", 8),
+            ("opening", r"\b(?:this|our|the present) (?:joint |open |public |ngo )*letter\b", 8),
+            ("opening", r"^\W*dear\b", 8),
+            ("text", r"\bwe (?:are )?writ(?:e|ing)\b", 8),
+            (
+                "text",
+                r"^\W*(?:yours (?:sincerely|faithfully|truly|respectfully)|sincerely(?: yours)?|"
+                r"respectfully(?: yours)?|(?:kind|best|warm)(?:est)? regards|"
+                r"with (?:our )?(?:highest |kind |best |warm )?regards)\W*$|"
+                r"\bplease accept\b[^.\n]{0,40}\b(?:assurances?|consideration|regards)\b",
+                8,
+            ),
+            (
+                "opening",
+                r"^\W*(?:to:?\s+(?:h\.?e\.?|his|her|mr|ms|mrs|dr|minister|president|members|"
+                r"the (?:hon|minister|president|prime|members|chair|special|secretary))\b|"
+                r"(?:your )?(?:excellency|excellencies|majesty|highness)\b|subject\s*:|re\s*:)",
+                4,
+            ),
+            (
+                "text",
+                r"\b(?:urge|ask|call on|request|implore|invite|encourage|thank) you\b|"
+                r"\byour (?:government|excellency|excellencies|office|administration|attention|"
+                r"leadership|ministry|mandate)\b",
+                3,
+            ),
+            (
+                "text",
+                r"\bwe,? the undersigned\b|\bthe undersigned (?:organi[sz]ations|groups)\b",
+                3,
+            ),
+            (
+                "text",
+                r"^\W*(?:signatories|signed by|signatory organi[sz]ations|list of signatories|"
+                r"co-?signed by|endorsed by|coalition members|members of the coalition)\b",
+                1,
+            ),
         ],
-        "statement": [(r"\b(?:joint )?statement\b|\bpress release\b", 2)],
-        "case": [(r"\b(?:sentenced|arrested|detained|charged|convicted|imprisoned|trial)\b", 1)],
+        "statement": [
+            (
+                "title",
+                r"\b(?:statement|communique|(?:press|media|news|for immediate) release)\b",
+                8,
+            ),
+            (
+                "opening",
+                rf"{_HEADING}(?:joint |public |ngo |press )*statement\b|"
+                r"\bthis (?:joint |public |press )?statement\b|"
+                r"\b(?:for immediate|press|media|news) release\b",
+                8,
+            ),
+            ("title opening", rf"^[^:\n]{{2,60}}[:–—]\s*{_ORDER}", 4),
+            ("title", r"\b(?:must|should)\b", 4),
+            ("text", r"[\"”],?\s*(?:said|says|added|stated)\b", 2),
+        ],
+        "case": [
+            (
+                "text",
+                r"^\W*(?:charges?|sentence|(?:current |case )?status|date of (?:arrest|detention)|"
+                r"place of detention|detained since|arrested on|held at)\s*:",
+                4,
+            ),
+            ("text", r"^\W*(?:profession|occupation|nationality|age|date of birth|born)\s*:", 2),
+            (
+                "title",
+                rf"^[^:\n]{{3,50}}:\s*(?!{_ORDER})(?:an? |the )?(?:[\w'’-]+ ){{0,3}}?{_ROLE}",
+                4,
+            ),
+            (
+                "opening",
+                r"^[\w'’.-]+(?: [\w'’.-]+){1,3} (?:is|was) (?:an?|the) "
+                rf"(?:[\w'’-]+ ){{0,4}}?{_ROLE}",
+                3,
+            ),
+            (
+                "text",
+                r"\b(?:his|her) (?:own )?(?:case|arrest|detention|trial|sentence|conviction|"
+                r"release|imprisonment|lawyer|family)\b",
+                1,
+            ),
+            (
+                "text",
+                r"\b(?:arrest(?:ed)?|detain(?:ed)?|detention|abduct(?:ed|ion)|disappeared|sentenc(?:e|ed)|"
+                r"convict(?:ed|ion)|trial|tried|charge[sd]?|prosecut(?:ed|ion)|verdict|acquitted|"
+                r"prison|imprison(?:ed|ment)|jail(?:ed)?|exiled?|asylum|killed|murder(?:ed)?|"
+                r"tortured?)\b",
+                1,
+            ),
+        ],
     },
     status_cues={
         "deceased": r"\b(?:killed|died|murdered)\b",
