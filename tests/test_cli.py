@@ -147,7 +147,7 @@ def test_add_writes_the_corpus_file_then_indexes_it(run_cli, indexed_home, tmp_p
         home=indexed_home,
     )
     assert again.exit_code == 2
-    assert "is already in the archive" in again.output
+    assert "note.txt: already in the archive as arrest-of-a-blogger-in-tunis" in again.output
     original = path.read_text(encoding="utf-8").split("original_file: ")[1].split()[0]
     assert (indexed_home / "corpus" / original).read_bytes() == note.read_bytes()
 

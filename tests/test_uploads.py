@@ -254,7 +254,9 @@ def test_arabic_titles_give_readable_ids_that_are_never_reused(archivist, indexe
     text = "بيان مشترك حول المراقبة\n\nتدعو المنظمات إلى وقف بيع برامج التجسس.\n".encode()
     ids = []
     for number in range(3):
-        location = upload(archivist, f"bayan-{number}.txt", text + b"x" * number).headers["Location"]
+        location = upload(archivist, f"bayan-{number}.txt", text + b"x" * number).headers[
+            "Location"
+        ]
         form = review_form(archivist.get(location).get_data(as_text=True))
         ids.append(form["id"])
         form["date"] = "2021-07-26"
@@ -262,3 +264,33 @@ def test_arabic_titles_give_readable_ids_that_are_never_reused(archivist, indexe
     assert ids == ["byn-mshtrk-hwl-lmrqb", "byn-mshtrk-hwl-lmrqb-2", "byn-mshtrk-hwl-lmrqb-3"]
     for doc_id in ids:
         assert archivist.get(f"/ar/documents/{doc_id}").status_code == 200
+
+
+FRENCH_LETTER = """---
+title: Lettre de la coalition sur la vente de logiciels espions
+language: fr
+date: 2021-07-26
+organisations: [access-now, gchr, nso-group]
+---
+Les organisations signataires demandent l'arrêt de la vente de logiciels espions.
+"""
+
+
+def proposed_translations(archivist, name: str, text: str) -> list[str]:
+    location = upload(archivist, name, text.encode()).headers["Location"]
+    return review_form(archivist.get(location).get_data(as_text=True))["translations"].split()
+
+
+def test_a_translation_is_proposed_only_on_evidence(archivist):
+    # The French version of the sample's coalition letter: same day, same signatories.
+    found = proposed_translations(archivist, "lettre.md", FRENCH_LETTER)
+    assert sorted(found) == ["spyware-letter-ar", "spyware-letter-en"]
+    # The same day, but none of the same organisations: not a translation.
+    other = FRENCH_LETTER.replace("[access-now, gchr, nso-group]", "[]")
+    assert proposed_translations(archivist, "autre.md", other) == []
+    # Only the year in common tells nothing.
+    vague = FRENCH_LETTER.replace("date: 2021-07-26", "date: 2021")
+    assert proposed_translations(archivist, "vague.md", vague) == []
+    # A statement of that day is not a translation of a letter.
+    statement = FRENCH_LETTER.replace("language: fr", "language: fr\ntype: statement")
+    assert proposed_translations(archivist, "declaration.md", statement) == []

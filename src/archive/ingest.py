@@ -60,6 +60,16 @@ class Review:
     duplicates: list[Duplicate] = field(default_factory=list)
     translations: list[Candidate] = field(default_factory=list)
 
+    def refuse_exact_duplicate(self) -> None:
+        """Raise `ArchiveError` if the archive already has this very text."""
+        exact = [d for d in self.duplicates if d.exact]
+        if exact:
+            raise ArchiveError(
+                N_("{file}: already in the archive as {id}"),
+                file=self.original_name,
+                id=exact[0].id,
+            )
+
 
 def shingles(text: str) -> set[int]:
     """Hashes of every run of SHINGLE normalised words (spelling variants agree)."""
@@ -90,24 +100,38 @@ def find_duplicates(service: SearchService, document: Document) -> list[Duplicat
 
 
 def find_translations(service: SearchService, document: Document) -> list[Candidate]:
-    """Documents in another language with the same date and most of the same organisations."""
-    if not document.date:
+    """Documents that are likely this one in another language: the same kind of
+    document on the same day, naming most of the same organisations (or, where
+    neither names any, the same people and countries). At most one per
+    language, the one sharing most; none on a date without its day, which many
+    documents share."""
+    if len(document.date) < len("YYYY-MM-DD"):
         return []
-    mine = set(document.organisations)
     result = service.search(
         "",
-        Filters(date_from=document.date, date_to=document.date),
+        Filters(date_from=document.date, date_to=document.date, types=(document.type,)),
         page_size=100,
         include_restricted=True,
     )
-    found = []
+    mine = set(document.organisations)
+    best: dict[str, tuple[int, Candidate]] = {}
     for hit in result.hits:
         if hit.language == document.language:
             continue
-        shared = mine & set(hit.organisations)
-        if not mine or len(shared) >= max(1, len(mine) // 2):
-            found.append(Candidate(hit.id, hit.title, hit.language))
-    return found
+        theirs = set(hit.organisations)
+        if mine or theirs:
+            shared = len(mine & theirs)
+            if shared < max(1, len(mine | theirs) / 2):
+                continue
+        else:
+            people = set(document.people) & set(hit.people)
+            places = set(document.countries) & set(hit.countries)
+            if not people or not places:
+                continue
+            shared = len(people) + len(places)
+        if shared > best.get(hit.language, (0, None))[0]:
+            best[hit.language] = (shared, Candidate(hit.id, hit.title, hit.language))
+    return [candidate for _, candidate in best.values()]
 
 
 class Staging:

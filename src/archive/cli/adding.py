@@ -75,6 +75,8 @@ def add(obj: Context, files: tuple[Path, ...], doc_id: str | None, yes: bool, **
             found = ingest.review(service, data, file.name, Limits.from_settings())
             document = ingest.apply(found, {**options, "id": doc_id})
             _show_review(obj, found, document, options)
+            if yes:  # unattended: the same text twice is a mistake (asked, it is a choice)
+                found.refuse_exact_duplicate()
             if not yes and not click.confirm(obj._("Save it to the archive?"), default=False):
                 click.echo(obj._("Not saved: {file}", file=file.name))
                 continue
@@ -119,9 +121,7 @@ def import_command(
         for number, (path, overrides, label) in enumerate(rows, 1):
             try:
                 found = ingest.review(service, path.read_bytes(), path.name, Limits.from_settings())
-                exact = [d for d in found.duplicates if d.exact]
-                if exact:
-                    raise ArchiveError(N_("already in the archive as {id}"), id=exact[0].id)
+                found.refuse_exact_duplicate()
                 document = ingest.apply(found, overrides)
                 saved = editor.add(document, original=(path.name, path.read_bytes()), index=False)
             except (ArchiveError, OSError) as error:
