@@ -195,7 +195,7 @@ def test_the_recognised_entity_notice_links_to_a_literal_search(client):
 
 def test_did_you_mean(client):
     page = text(client.get("/en/search?q=Pegasos"))
-    assert "Did you mean:" in page and "<bdi>Pegasus</bdi>" in page
+    assert "Did you mean:" in page and 'dir="auto">Pegasus</a>' in page
 
 
 def test_messages_about_ignored_parts_of_the_query(client):
