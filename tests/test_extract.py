@@ -500,8 +500,12 @@ def test_repeated_block_is_found_and_kept_once(registry):
     assert body.count("We, the undersigned organisations") == 1
     assert body.count("Sinai Foundation for Human Rights (SFHR)") == 1
     assert "This page gathers our work" in body and body.endswith("email address below")
-    assert proposal.document.body == extracted.text  # the archivist chooses
-    assert flagged(proposal, "body")
+    # The archivist chooses whether to keep the repeat; the title and the
+    # "Date:" line above the text are left out of it either way.
+    heading, text = extracted.text.split("Date: 12 March 2024\n", 1)
+    assert heading.strip() == proposal.document.title
+    assert proposal.document.body == text.lstrip()
+    assert len(flagged(proposal, "body")) == 2
     # The run-together list is cut at the names the registry knows.
     assert proposal.document.organisations[:4] == (
         "amnesty-international",
@@ -511,6 +515,26 @@ def test_repeated_block_is_found_and_kept_once(registry):
     )
     assert proposal.new_organisations == ["Sinai Foundation for Human Rights (SFHR)"]
     assert proposal.document.date == "2024-03-12"
+
+
+ARABIC_NOTE = "بيان مشترك بشأن مراقبة الصحفيين\n\nعمّان، 26 تموز 2021\n\n{body}\n"
+
+
+def test_the_title_and_dateline_lines_leave_the_body(registry):
+    body = "تدعو المنظمات الموقعة أدناه إلى وقف استخدام برامج التجسس ضد الصحفيين."
+    proposal = proposal_for(ARABIC_NOTE.format(body=body), registry)
+    document = proposal.document
+    assert (document.title, document.date) == ("بيان مشترك بشأن مراقبة الصحفيين", "2021-07-26")
+    assert document.body == body  # paragraph 1 is the text's first paragraph
+    [flag] = [f for f in proposal.flags if f.field == "body"]
+    assert "عمّان، 26 تموز 2021" in flag.render("ar") and flag.render("ar").startswith("النص:")
+    # A first line that is neither stays (the file declares another title), and
+    # so does a text that would be nothing but its title.
+    kept = "Press freedom in the region\n\nThe courts sentenced two journalists."
+    declared = Extracted(kept, "html", "utf-8", title="Two journalists sentenced")
+    assert propose(declared, "page.html", registry).document.body == kept
+    alone = "Omar Radi was arrested in July 2020 and sentenced in July 2021."
+    assert proposal_for(alone, registry).document.body == alone
 
 
 def test_short_repeats_are_not_blocks():
@@ -802,6 +826,11 @@ def test_oman_or_amman_is_flagged_in_arabic(registry):
     assert proposal.document.countries == ("OM",)
     [message] = flagged(proposal, "countries")
     assert message.startswith("عمان may mean Oman or the city of Amman")
+    # Written with its marks, the word is one or the other and nothing is asked.
+    city = proposal_for("عقد المؤتمر الصحفي في عمّان يوم الأحد.", registry)
+    assert city.document.countries == () and not flagged(city, "countries")
+    country = proposal_for("عقد المؤتمر الصحفي في عُمان يوم الأحد.", registry)
+    assert country.document.countries == ("OM",) and not flagged(country, "countries")
 
 
 def test_signatories_matched_exactly_by_acronym_and_by_close_spelling(registry):

@@ -17,7 +17,7 @@ from ..i18n import N_
 from ..languages import DEFAULT_LATIN, LANGUAGE_TABLE
 from ..registry import Registry
 from .common import Extracted, Flag, Proposal, fold
-from .dates import DATE_LABEL, propose_date
+from .dates import DATE_LABEL, find_dates, propose_date
 from .names import Mention, find_mentions
 from .repeats import find_repeated_blocks
 from .signatories import match_signatories, signatory_items, without_items
@@ -48,6 +48,17 @@ def propose(extracted: Extracted, original_name: str, registry: Registry) -> Pro
     title = _propose_title(extracted, original_name, head, flags)
     language = _propose_language(meta, head, flags)
     date = propose_date(meta, extracted, title, head, flags)
+    heading = heading_lines(text, title, date)
+    if heading and without_top_lines(text, len(heading)):
+        body = without_top_lines(body, len(heading))
+        deduplicated = deduplicated and without_top_lines(deduplicated, len(heading))
+        flags.append(
+            Flag(
+                "body",
+                N_("Left out of the text, as the title and dateline: {lines}"),
+                {"lines": " · ".join(line.strip() for line in heading)},
+            )
+        )
     doc_type = _propose_type(meta, title, head, flags)
     items = signatory_items(text, registry)
     signatories, unknown = match_signatories(items, registry)
@@ -113,6 +124,51 @@ def slug(title: str, date: str, language: str) -> str:
     for a title with nothing to transliterate."""
     text = slugify(title, max_length=60, word_boundary=True)
     return text or "-".join(p for p in ("document", date, language) if p)
+
+
+# --- Heading ------------------------------------------------------------------------------
+
+#: A dateline: the date, and a place of at most this many words ("Beirut, 26 July 2021").
+DATELINE_WORDS = 4
+
+
+def heading_lines(text: str, title: str, date: str) -> list[str]:
+    """The lines at the top of the text that the title and the date were read
+    from (the title as a line of its own, a dateline): in the body they would
+    repeat the description and shift every paragraph number a citation uses."""
+    found: list[str] = []
+    seen_title = seen_date = False
+    for line in text.lstrip().split("\n")[:6]:
+        stripped = line.strip()
+        if not stripped:
+            found.append(line)
+            continue
+        if not seen_title and title and fold(stripped.lstrip("#").strip()) == fold(title):
+            seen_title = True
+        elif not seen_date and date and _is_dateline(stripped, date):
+            seen_date = True
+        else:
+            break
+        found.append(line)
+    while found and not found[-1].strip():
+        found.pop()
+    return found
+
+
+def _is_dateline(line: str, date: str) -> bool:
+    dates = [d for d in find_dates(line) if d.value == date]
+    if not dates or len(line) > 120:
+        return False
+    rest = line
+    for found in dates:
+        rest = rest.replace(found.original, " ")
+    return len(re.findall(r"[^\W\d_]+", rest)) <= DATELINE_WORDS
+
+
+def without_top_lines(text: str, count: int) -> str:
+    """`text` without its first `count` lines (after leading blank lines), and
+    the blank lines that then lead it."""
+    return "\n".join(text.lstrip().split("\n")[count:]).lstrip()
 
 
 # --- Title --------------------------------------------------------------------------------
@@ -338,11 +394,16 @@ def _propose_countries(meta: dict, mentions: list[Mention], registry: Registry, 
     declared = _checked_ids(meta, "countries", registry.countries, flags, "countries")
     if declared is not None:
         return declared
-    ambiguous = [
+    bare = [
         m
         for m in mentions
         if m.entity.id == "OM" and len(m.words) == 1 and _OMAN_OR_AMMAN.match(fold(m.words[0]))
     ]
+    # Written with its marks, the word says which it is: عمّان (a shadda on the
+    # meem) is the city, عُمان (a damma on the ain) the country.
+    amman = [m for m in bare if "م\u0651" in m.words[0]]
+    mentions = [m for m in mentions if m not in amman]
+    ambiguous = [m for m in bare if m not in amman and "ع\u064f" not in m.words[0]]
     if ambiguous:
         flags.append(
             Flag(
