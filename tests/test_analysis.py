@@ -14,6 +14,7 @@ from archive.analysis import (
     ArchiveAnalyzer,
     LanguageText,
     Memo,
+    caches,
     normalise_arabic,
     phrase_in,
     phrase_terms,
@@ -376,7 +377,7 @@ def test_word_caches_stay_small_in_a_server_and_grow_while_indexing(monkeypatch)
     """A server's memory must not fill with the vocabulary of every document
     it has shown; a rebuild worker, which meets its words again and again,
     may keep more of them."""
-    monkeypatch.setattr(analysis, "SERVING_CACHE", 3)
+    monkeypatch.setattr(caches, "SERVING_CACHE", 3)  # read by `Memo.limit` there
     memo = Memo(10)
     for n in range(20):
         memo.get(n, str, n)
