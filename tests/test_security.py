@@ -395,8 +395,12 @@ def controls(text: str) -> list[str]:
 
 
 def outside_isolation(page: str) -> str:
-    """An HTML page without what browsers isolate: <bdi> elements and form fields."""
-    isolated = r"<bdi\b[^>]*>.*?</bdi>|<textarea\b[^>]*>.*?</textarea>|<input\b[^>]*>"
+    """An HTML page without what browsers isolate: <bdi> elements, elements with
+    a dir attribute (HTML's rendering rules isolate them too) and form fields."""
+    isolated = (
+        r"<bdi\b[^>]*>.*?</bdi>|<textarea\b[^>]*>.*?</textarea>|<input\b[^>]*>"
+        r'|<(\w+)\b[^>]*\sdir="(?:auto|ltr|rtl)"[^>]*>[^<]*</\1>'
+    )
     return re.sub(isolated, "", page, flags=re.S)
 
 
