@@ -21,6 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
+from markupsafe import Markup, escape
 
 from .resources import folder
 
@@ -218,6 +219,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["hijri"] = lambda value: hijri_date(value, get_locale_code())
     app.jinja_env.filters["language_name"] = lambda code: language_name(code, get_locale_code())
     app.jinja_env.filters["number"] = lambda n: format_number(n, get_locale_code())
+    app.jinja_env.filters["isolate"] = isolate
 
 
 @lru_cache(maxsize=4096)
@@ -245,14 +247,23 @@ def fallback_language(languages: tuple[str, ...]) -> str:
     return "en" if "en" in languages else languages[0]
 
 
-def template_gettext(message: str, **params) -> str:
-    """Templates' _(): the page's catalogue, with {brace} parameters like the code's."""
-    return gettext(message, get_locale_code(), **params)
+def template_gettext(message: str, **params) -> Markup:
+    """Templates' _(): the page's catalogue, with {brace} parameters like the
+    code's. The text and each parameter are escaped, unless a parameter is
+    markup already (a value isolated with the `isolate` filter)."""
+    text = translations(get_locale_code()).gettext(message)
+    return Markup(escape(text)).format(**params) if params else Markup(escape(text))
 
 
-def template_ngettext(singular: str, plural: str, n: int, **params) -> str:
+def template_ngettext(singular: str, plural: str, n: int, **params) -> Markup:
     text = translations(get_locale_code()).ngettext(singular, plural, n)
-    return text.format(n=format_number(n, get_locale_code()), **params)
+    return Markup(escape(text)).format(n=format_number(n, get_locale_code()), **params)
+
+
+def isolate(value) -> Markup:
+    """A value inside <bdi>: its direction is its own, and it leaves the
+    direction of the words around it alone (a Latin name in Arabic text)."""
+    return Markup("<bdi>{}</bdi>").format(value)
 
 
 def select_locale_from_headers(request) -> str:
