@@ -287,7 +287,8 @@ def test_audit_log_page(signed_in):
     signed_in.post("/en/archivists/documents/raissouni-case-en/access", data={"access": "public"})
     page = signed_in.get("/ar/archivists/audit").get_data(as_text=True)
     assert "alice" in page and "raissouni-case-en" in page
-    actions = re.findall(r"<tr><td dir=\"ltr\">[^<]*</td><td><bdi>[^<]*</bdi></td><td>([^<]*)</td>", page)
+    row = r"<tr><td dir=\"ltr\">[^<]*</td><td><bdi>[^<]*</bdi></td><td>([^<]*)</td>"
+    actions = re.findall(row, page)
     assert actions[:2] == ["جُعلت عامة", "مقيَّد الوصول"]  # newest first
     history = signed_in.get("/ar/archivists/documents/raissouni-case-en/history")
     assert "جُعلت عامة" in history.get_data(as_text=True)
