@@ -251,13 +251,13 @@ def template_gettext(message: str, **params) -> Markup:
     """Templates' _(): the page's catalogue, with {brace} parameters like the
     code's. The text and each parameter are escaped, unless a parameter is
     markup already (a value isolated with the `isolate` filter)."""
-    text = translations(get_locale_code()).gettext(message)
-    return Markup(escape(text)).format(**params) if params else Markup(escape(text))
+    text = escape(translations(get_locale_code()).gettext(message))  # markup, escaped
+    return text.format(**params) if params else text
 
 
 def template_ngettext(singular: str, plural: str, n: int, **params) -> Markup:
-    text = translations(get_locale_code()).ngettext(singular, plural, n)
-    return Markup(escape(text)).format(n=format_number(n, get_locale_code()), **params)
+    text = escape(translations(get_locale_code()).ngettext(singular, plural, n))
+    return text.format(n=format_number(n, get_locale_code()), **params)
 
 
 def isolate(value) -> Markup:
