@@ -61,7 +61,7 @@ def test_a_query_field_of_every_facet_finds_what_its_filter_finds(service):
 
 
 def test_every_document_field_reaches_imports_options_exports_and_hits(client):
-    from archive.backends.whoosh.schema import HIT_FIELDS
+    from archive.backends.analysed import HIT_FIELDS
     from archive.cli import IMPORT_COLUMNS
     from archive.fields import DOCUMENT_FIELDS
 

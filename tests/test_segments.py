@@ -12,8 +12,8 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.reading import SegmentReader
 
+from archive.backends.analysed import part_of, scan_corpus
 from archive.backends.whoosh import positions, postings
-from archive.backends.whoosh.building import part_of, scan_corpus
 from archive.backends.whoosh.positions import PositionsFile
 from archive.backends.whoosh.schema import VarintPositions, build_schema, document_to_fields
 from archive.backends.whoosh.segments import BLOCK, COMPRESSION, BulkSegmentWriter

@@ -4,10 +4,8 @@ document, digest and problems, and new segments of each part built from them."""
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 import signal
-from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -17,7 +15,8 @@ from ... import analysis
 from ...corpus import Corpus
 from ...document import Document
 from ...errors import Problem
-from ...filetable import Row, signature, stat_now
+from ...filetable import Row, signature
+from ..analysed import part_of, scan_corpus
 from . import arrays
 from .checksums import file_checksum, segment_files
 from .schema import document_to_fields
@@ -33,14 +32,6 @@ PARTS = ("public", "restricted")
 RUN_POSTINGS = 3_000_000
 #: Linux's prctl option that sends a signal to a process when its parent dies.
 _PR_SET_PDEATHSIG = 1
-
-
-def hash_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def part_of(document: Document) -> str:
-    return "restricted" if document.restricted else "public"
 
 
 @analysis.indexing_caches()
@@ -129,24 +120,3 @@ def file_row(document: Document, digest: str, stats: dict[str, str]) -> Row:
 def duplicate_problem(corpus: Corpus, path: str, first: str) -> Problem:
     """A file whose id the file at `first` has already."""
     return Problem(corpus.display(path), "id", f"duplicate id, also in {corpus.display(first)}")
-
-
-def scan_corpus(corpus: Corpus, paths: Iterable[Path] | None = None):
-    """(path, document or None, content hash, problems, stat) for every
-    corpus file; the file's stat is taken just before it is read
-    (`filetable.stat_now`)."""
-    for path in corpus.paths() if paths is None else paths:
-        try:
-            stat = stat_now(path)
-            data = path.read_bytes()
-        except OSError as exc:
-            yield (
-                path,
-                None,
-                "",
-                [Problem(corpus.display(path), "file", exc.strerror or "unreadable")],
-                "",
-            )
-            continue
-        document, problems = corpus.parse(path, data)
-        yield path, document, hash_bytes(data), problems, stat

@@ -31,9 +31,6 @@ only once it is complete.
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
 import gc
 import multiprocessing
 import os
@@ -55,10 +52,12 @@ from ...document import Document
 from ...errors import IndexUnavailable, Problem
 from ...filetable import STAT, FileTable, Row, stat_now
 from ...i18n import N_
+from ...locks import writer_lock
 from ...registry import fingerprint as registry_fingerprint
 from .. import DamagedFile, IndexReport
+from ..analysed import hash_bytes, part_of, scan_corpus
 from . import arrays, building, engine
-from .building import PARTS, hash_bytes, part_of
+from .building import PARTS
 from .checksums import (
     file_checksum,
     folder_state,
@@ -150,33 +149,9 @@ class Index:
 
     # --- Locking -------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def write_lock(self) -> Iterator[None]:
+    def write_lock(self):
         """Hold the archive's writer lock, waiting up to `write_timeout` seconds."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        handle = open(self.root / _LOCK, "a+")  # noqa: SIM115 - held for the block
-        try:
-            deadline = time.monotonic() + self.write_timeout
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if time.monotonic() >= deadline:
-                        raise IndexUnavailable(
-                            N_(
-                                "the index is being written by another process; waited "
-                                "{seconds} s for {path}, try again later"
-                            ),
-                            seconds=f"{self.write_timeout:g}",
-                            path=str(self.root / _LOCK),
-                        ) from None
-                    time.sleep(0.05)
-            yield
-        finally:
-            handle.close()  # closing releases the lock
+        return writer_lock(self.root / _LOCK, self.write_timeout)
 
     # --- Reading -------------------------------------------------------------
 
@@ -410,7 +385,7 @@ class Index:
             if previous is not None:
                 previous = Row._make(previous)
             path = Path(name)
-            _, document, digest, problems, stat = next(building.scan_corpus(corpus, [path]))
+            _, document, digest, problems, stat = next(scan_corpus(corpus, [path]))
             report.problems.extend(problems)
             if document is not None and document.id in seen_ids:
                 report.problems.append(
@@ -617,7 +592,7 @@ class Index:
                         continue
                     stored = reader.stored_fields(number)
                     path = corpus.root / stored["meta"]["path"]
-                    _, document, digest, _, _ = next(building.scan_corpus(corpus, [path]))
+                    _, document, digest, _, _ = next(scan_corpus(corpus, [path]))
                     if document is None or digest != stored["hash"]:
                         return
                     documents.append((document, digest))

@@ -9,9 +9,9 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Existence, Positions
 from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
-from ...analysis import analyse_document
-from ...document import Document, searchable_parts
-from ...fields import DOCUMENT_FIELDS, TAG_FACETS
+from ...document import Document
+from ...fields import TAG_FACETS
+from ..analysed import analysed_fields
 from .analyzer import ArchiveAnalyzer
 
 #: Fields searched for plain words, with their BM25F weights.
@@ -22,13 +22,9 @@ SEARCH_BOOSTS = {"title": 2.5, "body": 1.0}
 #: phrases and proximity); see `analysis`.
 #: The field of entities named in the text, as "kind:id" terms.
 MENTION_FIELD = "mention"
-#: A name in the title counts as this many in the body.
-TITLE_MENTION_WEIGHT = 3
 #: Per-document value lists kept in memory for every segment (facet counts,
 #: filters, similar documents): name -> indexed field holding the values.
 COLUMN_FIELDS = {facet.name: facet.field for facet in TAG_FACETS}
-#: Metadata kept in the index so that a page of hits needs no file reads.
-HIT_FIELDS = (*(f.name for f in DOCUMENT_FIELDS if f.hit), "path")
 
 
 class VarintPositions(Positions):
@@ -238,33 +234,7 @@ def build_schema() -> Schema:
 
 def document_to_fields(document: Document, content_hash: str, names=None) -> dict:
     """The fields Whoosh indexes for one document (`names`: the registry's `NameIndex`)."""
-    sequences: list = []
-    title, body, exact, analysed = analyse_document(
-        searchable_parts(document), document.language, sequences if names else None
-    )
-    mentions: dict[str, int] = {}
-    for number, sequence in enumerate(sequences):
-        weight = TITLE_MENTION_WEIGHT if number == 0 else 1
-        for key, count in names.mentions(sequence).items():
-            mentions[key] = mentions.get(key, 0) + count * weight
-    meta = {name: getattr(document, name) for name in HIT_FIELDS}
-    return {
-        "id": document.id,
-        "path": document.path or "",
-        "title": TermCounts(title),
-        "body": TermCounts(body),
-        "exact": TermCounts(exact),
-        "analysed": TermCounts(analysed),
-        "mention": TermCounts(mentions),
-        **{f.field: tags for f in TAG_FACETS if (tags := _tags(document, f))},
-        "access": document.access,
-        "date": document.date_key,
-        "meta": meta,
-        "hash": content_hash,
-    }
-
-
-def _tags(document: Document, facet) -> str:
-    """A facet's values of a document as its field indexes them."""
-    values = getattr(document, facet.document)
-    return ",".join(values) if facet.multi else values or ""
+    fields = analysed_fields(document, content_hash, names)
+    for name in (*SEARCH_FIELDS, "exact", "analysed", MENTION_FIELD):
+        fields[name] = TermCounts(fields[name])
+    return fields
