@@ -148,7 +148,7 @@ def test_two_writers_at_once_wait_then_both_land(indexed_home):
     results = []
 
     def add(n: int):
-        editor = Editor(indexed_home, f"writer-{n}", write_timeout=30)
+        editor = Editor(indexed_home, f"writer-{n}", {"WRITE_TIMEOUT": 30})
         for k in range(10):
             editor.add(
                 Document(f"writer-{n}-{k}", f"Writer {n} {k}", "letter", "en", "2023", "Text.")

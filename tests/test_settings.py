@@ -4,8 +4,8 @@ Settings exercised at length elsewhere are named here with their tests:
 PAGE_SIZE and MAX_PAGE_SIZE (test_web), WRITE_TIMEOUT (test_cli),
 EXPORT_LIMIT and BASE_URL (test_security), EXPENSIVE_PER_CLIENT
 (test_limits), UPLOAD_MAX_BYTES (test_uploads), EXTRACT_SECONDS and
-EXTRACT_MEMORY_MB (test_upload_budget), LANGUAGES (test_web). The others
-are shown here.
+EXTRACT_MEMORY_MB (test_upload_budget), LANGUAGES (test_web), the backend
+and the OpenSearch settings (test_opensearch). The others are shown here.
 """
 
 from __future__ import annotations
@@ -33,6 +33,19 @@ ELSEWHERE = {
     "EXTRACT_SECONDS": "test_upload_budget.py",
     "EXTRACT_MEMORY_MB": "test_upload_budget.py",
     "LANGUAGES": "test_web.py",
+    **dict.fromkeys(
+        (
+            "SEARCH_BACKEND",
+            "OPENSEARCH_URL",
+            "OPENSEARCH_USER",
+            "OPENSEARCH_PASSWORD",
+            "OPENSEARCH_INDEX",
+            "OPENSEARCH_SHARDS",
+            "OPENSEARCH_REPLICAS",
+            "OPENSEARCH_TIMEOUT",
+        ),
+        "test_opensearch.py",
+    ),
 }
 HERE = {"HOME", "FEED_SIZE", "HIJRI_DATES", "SECRET_KEY", "SESSION_HOURS"}
 

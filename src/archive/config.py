@@ -59,6 +59,18 @@ SETTINGS = (
     ),
     Setting("SESSION_HOURS", 12, "Hours an archivist stays signed in, counted from signing in."),
     Setting(
+        "SEARCH_BACKEND",
+        "whoosh",
+        "The search engine: whoosh (embedded, in index/) or opensearch (a cluster).",
+    ),
+    Setting("OPENSEARCH_URL", None, "The OpenSearch cluster's address (https://host:9200)."),
+    Setting("OPENSEARCH_USER", None, "User name for the cluster (from the environment)."),
+    Setting("OPENSEARCH_PASSWORD", None, "Its password (from the environment)."),
+    Setting("OPENSEARCH_INDEX", "archive", "Prefix of this archive's indices and aliases."),
+    Setting("OPENSEARCH_SHARDS", 1, "Primary shards of each index a rebuild creates."),
+    Setting("OPENSEARCH_REPLICAS", 1, "Replicas of each shard."),
+    Setting("OPENSEARCH_TIMEOUT", 10.0, "Seconds to wait for the cluster's answer."),
+    Setting(
         "BASE_URL",
         None,
         "The archive's public address (https://host), used in absolute URLs instead of "

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -54,11 +55,16 @@ class Editor:
     """Changes made by one archivist (named in the audit log)."""
 
     def __init__(
-        self, home: Path, user: str, write_timeout: float = 10.0, registry: Registry | None = None
+        self,
+        home: Path,
+        user: str,
+        settings: Mapping | None = None,
+        registry: Registry | None = None,
     ):
-        """`registry`: a server's, loaded already (see `Corpus`)."""
+        """`settings`: an app's config over the environment's (the backend,
+        `WRITE_TIMEOUT`); `registry`: a server's, loaded already (see `Corpus`)."""
         self.corpus = Corpus(Path(home), registry)
-        self.backend = open_backend(Path(home), write_timeout=write_timeout)
+        self.backend = open_backend(Path(home), settings=settings)
         self.history = History(self.corpus)
         self.user = user
 

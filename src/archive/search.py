@@ -195,7 +195,9 @@ class SearchService:
         self.settings = config.current(settings)
         self.home = Path(home)
         self.corpus = Corpus(self.home)
-        self.backend = open_backend(self.home, self._texts, reference=reference)
+        self.backend = open_backend(
+            self.home, self._texts, reference=reference, settings=self.settings
+        )
         self._registry = registry
         self._documents: OrderedDict[tuple[str, str], tuple] = OrderedDict()
         self._documents_lock = threading.Lock()

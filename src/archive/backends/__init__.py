@@ -15,7 +15,7 @@ fields every backend keeps: ``meta`` (the hit's metadata, with ``path``) and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,21 +174,47 @@ class SearchBackend(Protocol):
 Texts = Callable[[dict], list[str]]
 
 
+#: The backends a home may be configured with (`SEARCH_BACKEND`).
+BACKENDS = ("whoosh", "opensearch")
+
+
 def open_backend(
     home: Path,
     texts: Texts | None = None,
     reference: bool = False,
-    write_timeout: float = 10.0,
+    settings: Mapping | None = None,
     processes: int | None = None,
 ) -> SearchBackend:
-    """The backend of an archive home (the embedded one: no other is configured yet).
+    """The backend `SEARCH_BACKEND` names for an archive home.
 
-    `texts` is needed only to search; `write_timeout` is how long a writer
-    waits for the writer lock, `processes` how many a rebuild may use (None:
-    one per core on large corpora).
+    `texts` is needed only to search; `settings` (an app's config) override
+    the environment's and the defaults (`WRITE_TIMEOUT`: how long a writer
+    waits for the writer lock; the cluster's address and credentials);
+    `processes` is how many a rebuild may use (None: one per core on large
+    corpora).
     """
+    from .. import config
+    from ..errors import ArchiveError
+    from ..i18n import N_
+
+    settings = config.current(settings)
+    name = settings["SEARCH_BACKEND"]
+    if name == "opensearch":
+        from .opensearch import OpenSearchBackend
+
+        return OpenSearchBackend(home, texts, settings=settings)
+    if name != "whoosh":
+        raise ArchiveError(
+            N_("SEARCH_BACKEND: must be one of {choices}, not {value!r}"),
+            choices=", ".join(BACKENDS),
+            value=name,
+        )
     from .whoosh import WhooshBackend
 
     return WhooshBackend(
-        home, texts, reference=reference, write_timeout=write_timeout, processes=processes
+        home,
+        texts,
+        reference=reference,
+        write_timeout=float(settings["WRITE_TIMEOUT"]),
+        processes=processes,
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from ..backends import SearchBackend, open_backend
-from ..config import current, home_from_env
+from ..config import home_from_env
 from ..corpus import Corpus
 from ..errors import ArchiveError
 from ..i18n import LOCALES, N_, gettext
@@ -37,9 +37,7 @@ class Context:
 
     def backend(self, processes: int | None = None) -> SearchBackend:
         """The archive's search backend, for writing the index."""
-        return open_backend(
-            self.home, write_timeout=current()["WRITE_TIMEOUT"], processes=processes
-        )
+        return open_backend(self.home, processes=processes)
 
     def existing_corpus(self) -> Corpus:
         """The corpus, which must exist: a command never makes an archive

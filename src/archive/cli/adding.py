@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from ..config import current
 from ..corpus import Corpus
 from ..document import Document
 from ..editing import Editor
@@ -68,7 +67,7 @@ def add(obj: Context, files: tuple[Path, ...], doc_id: str | None, yes: bool, **
 
     if doc_id and len(files) > 1:
         raise ArchiveError(N_("--id: give it with one file only"))
-    editor = Editor(obj.home, _user_name(options), current()["WRITE_TIMEOUT"])
+    editor = Editor(obj.home, _user_name(options))
     with _service(obj.home) as service:
         for file in files:
             data = file.read_bytes()
@@ -114,7 +113,7 @@ def import_command(
     from .. import ingest
     from ..extract import Limits
 
-    editor = Editor(obj.home, user_name or _user_name({}), current()["WRITE_TIMEOUT"])
+    editor = Editor(obj.home, user_name or _user_name({}))
     rows = _import_rows(folder, csv_path)
     added = skipped = 0
     with _service(obj.home) as service:

@@ -182,9 +182,7 @@ def editor() -> Editor:
     """An editor for this request, with the server's registry (its names are
     built once, not on every change)."""
     found = service()
-    return Editor(
-        found.home, current_archivist().name, current_app.config["WRITE_TIMEOUT"], found.registry
-    )
+    return Editor(found.home, current_archivist().name, current_app.config, found.registry)
 
 
 def limits() -> Limits:

@@ -1,0 +1,304 @@
+"""`OpenSearchBackend`: the archive's index in an OpenSearch cluster.
+
+Writing is complete: rebuilds into a new generation behind the aliases,
+updates by content hash, archivists' changes made searchable at once, and a
+comparison with the corpus for `archive doctor`. Searching through the
+cluster (the plan compiled to query DSL, facets as aggregations) is the next
+step: until then a view says so in one line, after checking the cluster can
+be reached.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from opensearchpy import exceptions as cluster
+from opensearchpy import helpers
+
+from ... import config
+from ...corpus import Corpus
+from ...document import Document
+from ...errors import IndexUnavailable
+from ...i18n import N_
+from ...locks import writer_lock
+from .. import IndexReport
+from ..analysed import hash_bytes, part_of, scan_corpus
+from .connection import make_client, shown_url, speaking_to
+from .documents import source
+from .mapping import MAPPING_VERSION, PARTS, alias, index_body, index_name
+from .writing import Action, Bulk
+
+#: The lock file of this archive's writers (the cluster has no index/ folder here).
+LOCK = Path("instance") / "opensearch.lock"
+
+
+class OpenSearchBackend:
+    """The index of an archive home in the cluster at `OPENSEARCH_URL`."""
+
+    def __init__(self, home, texts=None, settings: Mapping | None = None, **_):
+        self.home = Path(home)
+        self.settings = config.current(settings)
+        self.url = self.settings["OPENSEARCH_URL"] or ""
+        self.client = make_client(self.settings)
+        self.texts = texts
+
+    # --- State ------------------------------------------------------------------------
+
+    def _live(self) -> dict[str, str | None]:
+        """Part -> the index its alias points at (None: no index yet)."""
+        names = {alias(self.settings, part): part for part in PARTS}
+        with speaking_to(self.url):
+            try:
+                found = self.client.indices.get_alias(name=",".join(names))
+            except cluster.NotFoundError:
+                found = {}
+        live: dict[str, str | None] = dict.fromkeys(PARTS)
+        for index, info in found.items():
+            for name in info.get("aliases", {}):
+                if name in names:
+                    live[names[name]] = index
+        return live
+
+    def exists(self) -> bool:
+        return all(self._live().values())
+
+    def state(self, include_restricted: bool = False) -> tuple:
+        parts = PARTS if include_restricted else ("public",)
+        with speaking_to(self.url):
+            stats = self.client.indices.stats(
+                index=",".join(alias(self.settings, p) for p in parts), metric="indexing"
+            )
+        return tuple(
+            (name, info["primaries"]["indexing"]["index_total"])
+            for name, info in sorted(stats.get("indices", {}).items())
+        )
+
+    def damage(self):
+        return None  # the cluster checks its own files
+
+    def verify(self) -> list:
+        return []
+
+    def leftovers(self) -> list[Path]:
+        return []  # a rebuild that fails deletes the indices it made
+
+    def _outdated(self, live: dict[str, str | None]) -> bool:
+        """Whether the live indices were written with another mapping version."""
+        with speaking_to(self.url):
+            found = self.client.indices.get_mapping(index=",".join(i for i in live.values() if i))
+        versions = {
+            info["mappings"].get("_meta", {}).get("archive_mapping") for info in found.values()
+        }
+        return versions != {MAPPING_VERSION}
+
+    # --- Writing ----------------------------------------------------------------------
+
+    def write_lock(self):
+        return writer_lock(self.home / LOCK, float(self.settings["WRITE_TIMEOUT"]))
+
+    def _bulk(self) -> Bulk:
+        return Bulk(self.client, self.url)
+
+    def rebuild(self, corpus: Corpus) -> IndexReport:
+        """Write a new generation from the corpus alone, then move both aliases to
+        it in one request; readers see the old generation until then."""
+        with self.write_lock():
+            return self._rebuild(corpus)
+
+    def _rebuild(self, corpus: Corpus) -> IndexReport:
+        old = self._live()
+        generation = time.strftime("%Y%m%d%H%M%S") + secrets.token_hex(3)
+        new = {part: index_name(self.settings, part, generation) for part in PARTS}
+        report = IndexReport()
+        with speaking_to(self.url):
+            for index in new.values():
+                self.client.indices.create(index=index, body=index_body(self.settings))
+        try:
+            actions = self._scan(corpus, new, report)
+            report.problems += self._bulk().send(actions)
+            with speaking_to(self.url):
+                self.client.indices.refresh(index=",".join(new.values()))
+                self.client.indices.update_aliases(body={"actions": self._moves(old, new)})
+        except BaseException:
+            self._delete_indices(new.values())
+            raise
+        self._delete_indices(i for i in old.values() if i)
+        return report
+
+    def _moves(self, old: dict[str, str | None], new: dict[str, str]) -> list[dict]:
+        moves: list[dict] = []
+        for part in PARTS:
+            if old[part]:
+                moves.append({"remove": {"index": old[part], "alias": alias(self.settings, part)}})
+            moves.append({"add": {"index": new[part], "alias": alias(self.settings, part)}})
+        return moves
+
+    def _delete_indices(self, indices: Iterable[str]) -> None:
+        """Delete indices no alias needs any more (failures are left for doctor)."""
+        names = ",".join(indices)
+        if not names:
+            return
+        try:
+            self.client.indices.delete(index=names, ignore_unavailable=True)
+        except cluster.TransportError:
+            pass
+
+    def _scan(self, corpus: Corpus, indices: Mapping[str, str], report: IndexReport):
+        """Index actions for every document of the corpus, counted in `report`."""
+        seen: set[str] = set()
+        names = corpus.registry.names
+        for _, document, digest, problems, _ in scan_corpus(corpus):
+            report.problems.extend(problems)
+            if document is None or document.id in seen:
+                continue
+            seen.add(document.id)
+            report.added.append(document.id)
+            yield Action(
+                indices[part_of(document)],
+                document.id,
+                source(document, digest, names),
+                document.path or "",
+            )
+
+    def indexed(self) -> dict[str, tuple[str, str, str]]:
+        """id -> (corpus path, content hash, part) of every indexed document."""
+        found = {}
+        for part in PARTS:
+            with speaking_to(self.url):
+                for hit in helpers.scan(
+                    self.client,
+                    index=alias(self.settings, part),
+                    query={"query": {"match_all": {}}, "_source": ["path", "hash"]},
+                ):
+                    found[hit["_id"]] = (hit["_source"]["path"], hit["_source"]["hash"], part)
+        return found
+
+    def compare(self, corpus: Corpus) -> IndexReport:
+        """What `update` would do: added = missing from the cluster, changed =
+        stale, deleted = in the cluster but no longer in the corpus."""
+        live = self._live()
+        if not all(live.values()):
+            raise IndexUnavailable(
+                N_("no index in the OpenSearch cluster at {url}: run 'archive index'"),
+                url=shown_url(self.url),
+            )
+        report = IndexReport(format_changed=self._outdated(live))
+        indexed = self.indexed()
+        seen = set()
+        for _, document, digest, problems, _ in scan_corpus(corpus):
+            report.problems.extend(problems)
+            if document is None or document.id in seen:
+                continue
+            seen.add(document.id)
+            known = indexed.get(document.id)
+            if known is None:
+                report.added.append(document.id)
+            elif known[1] != digest or known[2] != part_of(document):
+                report.changed.append(document.id)
+            else:
+                report.unchanged += 1
+        report.deleted = sorted(set(indexed) - seen)
+        return report
+
+    def update(self, corpus: Corpus, thorough: bool = False) -> IndexReport:
+        """Bring the cluster in line with the corpus (builds it if missing)."""
+        with self.write_lock():
+            live = self._live()
+            if not all(live.values()) or self._outdated(live):
+                return self._rebuild(corpus)
+            report = self.compare(corpus)
+            stale = set(report.added) | set(report.changed)
+            documents = [
+                (document, digest)
+                for _, document, digest, _, _ in scan_corpus(corpus)
+                if document is not None and document.id in stale
+            ]
+            indexed = self.indexed()
+            report.problems += self._write(documents, indexed, report.deleted, corpus)
+            return report
+
+    def add(self, corpus: Corpus, documents: Iterable[Document]) -> None:
+        """Index documents just written to the corpus; searchable when this returns."""
+        with self.write_lock():
+            if not self.exists():
+                self._rebuild(corpus)
+                return
+            pairs = [(d, hash_bytes((corpus.root / d.path).read_bytes())) for d in documents]
+            self._write(pairs, self.indexed(), [], corpus)
+
+    def remove(self, paths: Iterable[str]) -> None:
+        """Drop the documents of these corpus files; gone from searches when this returns."""
+        paths = set(paths)
+        with self.write_lock():
+            if not self.exists():
+                return
+            gone = [doc_id for doc_id, (path, _, _) in self.indexed().items() if path in paths]
+            self._write([], self.indexed(), gone, None)
+
+    def _write(self, documents, indexed, deleted, corpus) -> list:
+        """Index `documents` ((document, hash) pairs) in their part, take each out
+        of the other part, delete the ids `deleted`, and refresh."""
+        names = corpus.registry.names if corpus is not None else None
+        actions: list[Action] = []
+        for document, digest in documents:
+            part = part_of(document)
+            actions.append(
+                Action(
+                    alias(self.settings, part),
+                    document.id,
+                    source(document, digest, names),
+                    document.path or "",
+                )
+            )
+            known = indexed.get(document.id)
+            if known is not None and known[2] != part:
+                actions.append(Action(alias(self.settings, known[2]), document.id, None, ""))
+        for doc_id in deleted:
+            known = indexed.get(doc_id)
+            if known is not None:
+                actions.append(Action(alias(self.settings, known[2]), doc_id, None, known[0]))
+        problems = self._bulk().send(actions)
+        with speaking_to(self.url):
+            self.client.indices.refresh(index=",".join(alias(self.settings, p) for p in PARTS))
+        return problems
+
+    # --- Reading ----------------------------------------------------------------------
+
+    def file_of(self, doc_id: str) -> str | None:
+        known = self.indexed().get(doc_id)
+        return known[0] if known else None
+
+    def unindexed(self, corpus: Corpus) -> Iterator[Path]:
+        """Corpus files whose content the cluster does not hold."""
+        held = {(path, digest) for path, digest, _ in self.indexed().values()}
+        for path, document, digest, _, _ in scan_corpus(corpus):
+            if document is None or (document.path, digest) not in held:
+                yield Path(path)
+
+    def restricted(self) -> list[dict]:
+        with speaking_to(self.url):
+            return [
+                hit["_source"]["meta"]
+                for hit in helpers.scan(
+                    self.client,
+                    index=alias(self.settings, "restricted"),
+                    query={"query": {"match_all": {}}, "_source": ["meta"]},
+                )
+            ]
+
+    def view(self, include_restricted: bool = False):
+        with speaking_to(self.url):
+            self.client.info()
+        raise IndexUnavailable(
+            N_(
+                "searching through the OpenSearch cluster at {url} is not available in this "
+                "version yet; set SEARCH_BACKEND=whoosh to search the embedded index"
+            ),
+            url=shown_url(self.url),
+        )
+
+    def close(self) -> None:
+        self.client.close()
