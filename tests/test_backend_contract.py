@@ -8,6 +8,7 @@ the lexicon, suggestions, similar documents, and restricted isolation.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,20 @@ Human rights defender groups met.
 A defender of human rights spoke.
 """
 
-BACKENDS = {"whoosh": False, "whoosh-reference": True}
+BACKENDS = {"whoosh": False, "whoosh-reference": True, "opensearch": False}
+#: A real OpenSearch cluster to run the contract against (none can run on the
+#: machines this project's CI uses): see docs/scaling.md for one command.
+CLUSTER = os.environ.get("ARCHIVE_OPENSEARCH_URL")
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request, tmp_path: Path):
+    settings = {"SEARCH_BACKEND": "whoosh"}
+    if request.param == "opensearch":
+        if not CLUSTER:
+            pytest.skip("no OpenSearch cluster: set ARCHIVE_OPENSEARCH_URL to run this against one")
+        prefix = f"contract-{os.getpid()}-{tmp_path.name}".lower()
+        settings = {"SEARCH_BACKEND": "opensearch", "OPENSEARCH_INDEX": prefix}
     home = copy_home(DATA / "sample", tmp_path / "home")
     write_doc(home, "case/2022/closed-hearing.md", SECRET)
     write_doc(home, "statement/2019/defenders-note.md", LITERAL)
@@ -59,10 +69,12 @@ def backend(request, tmp_path: Path):
     def texts(stored: dict) -> list[str]:
         return searchable_parts(corpus.read(corpus.root / stored["meta"]["path"]))
 
-    found = open_backend(home, texts, reference=BACKENDS[request.param])
+    found = open_backend(home, texts, reference=BACKENDS[request.param], settings=settings)
     found.rebuild(corpus)
     found.corpus = corpus
     yield found
+    if request.param == "opensearch":  # leave the cluster as it was
+        found.client.indices.delete(index=f"{settings['OPENSEARCH_INDEX']}-*")
     found.close()
 
 

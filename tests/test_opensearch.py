@@ -271,3 +271,69 @@ def test_a_backend_setting_that_cannot_work_is_named(
     assert result.exit_code == 2
     assert result.output.startswith(f"archive: {message}")
     assert "Traceback" not in result.output
+
+
+# --- Searching: what is asked and how the answer is read ------------------------------
+
+#: Queries of every kind of plan node, planned by the real planner over the
+#: sample's embedded index, and the query DSL each must compile to.
+QUERIES = [
+    "Egypt",
+    "title:spyware",
+    "=journalists",
+    "Khashoggi",
+    "journal*",
+    '"freedom of expression"',
+    '"five years"~3',
+    "Pegasus NEAR/5 Morocco",
+    "Pegasus NEAR/p journalists",
+    "date:2021-07",
+    "Egypt AND (spyware OR surveillance) -Morocco",
+    "الصحفيين",
+]
+
+
+def planned(service, query: str):
+    from archive.planner import Planner
+    from archive.query import parse
+
+    view = service.backend.view(True)
+    return Planner(view, service.registry, True).plan(parse(query).tree).plan
+
+
+def test_plans_compile_to_the_golden_query_dsl(service):
+    from archive.backends.opensearch.queries import to_dsl
+
+    compiled = {query: to_dsl(planned(service, query)) for query in QUERIES}
+    golden = json.loads((GOLDEN / "queries.json").read_text(encoding="utf-8"))
+    assert compiled == golden
+
+
+def test_a_search_body_counts_each_facet_without_its_own_selection(service):
+    from archive.backends.opensearch.queries import search_body
+    from archive.search import Filters
+
+    body = search_body(
+        planned(service, "spyware"),
+        True,
+        Filters(date_from="2021", date_to="2021-12"),
+        {"country": ("EG", "MA"), "type": ("letter",)},
+        "date",
+        10,
+    )
+    assert body == json.loads((GOLDEN / "search-body.json").read_text(encoding="utf-8"))
+    # The hits are narrowed by every selection; the country facet only by the type.
+    kept = body["aggs"]["country"]["filter"]["bool"]["filter"]
+    assert kept == [{"terms": {"type": ["letter"]}}]
+    assert len(body["post_filter"]["bool"]["filter"]) == 2
+
+
+def test_an_answer_in_the_documented_shape_is_read():
+    from archive.backends.opensearch.queries import read_answer
+
+    answer = json.loads((GOLDEN / "search-answer.json").read_text(encoding="utf-8"))
+    total, ranked, counts = read_answer(answer)
+    assert total == 2
+    assert ranked == [("spyware-letter-en", 3.2), ("spyware-letter-ar", 2.9)]
+    assert counts["country"] == {"EG": 2, "MA": 1}
+    assert counts["type"] == {"letter": 2}  # buckets of no document are left out

@@ -1,15 +1,14 @@
 """`OpenSearchBackend`: the archive's index in an OpenSearch cluster.
 
-Writing is complete: rebuilds into a new generation behind the aliases,
-updates by content hash, archivists' changes made searchable at once, and a
-comparison with the corpus for `archive doctor`. Searching through the
-cluster (the plan compiled to query DSL, facets as aggregations) is the next
-step: until then a view says so in one line, after checking the cluster can
-be reached.
+Writing: rebuilds into a new generation behind the aliases, updates by
+content hash, archivists' changes made searchable at once, and a comparison
+with the corpus for `archive doctor`. Reading: `OpenSearchView` runs plans
+compiled to query DSL (`queries`), with facets as aggregations.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,6 +18,7 @@ from opensearchpy import exceptions as cluster
 from opensearchpy import helpers
 
 from ... import config
+from ...analysis import EXACT
 from ...corpus import Corpus
 from ...document import Document
 from ...errors import IndexUnavailable
@@ -26,6 +26,7 @@ from ...i18n import N_
 from ...locks import writer_lock
 from .. import IndexReport
 from ..analysed import hash_bytes, part_of, scan_corpus
+from . import queries
 from .connection import make_client, shown_url, speaking_to
 from .documents import source
 from .mapping import MAPPING_VERSION, PARTS, alias, index_body, index_name
@@ -289,16 +290,135 @@ class OpenSearchBackend:
                 )
             ]
 
-    def view(self, include_restricted: bool = False):
-        with speaking_to(self.url):
-            self.client.info()
-        raise IndexUnavailable(
-            N_(
-                "searching through the OpenSearch cluster at {url} is not available in this "
-                "version yet; set SEARCH_BACKEND=whoosh to search the embedded index"
-            ),
-            url=shown_url(self.url),
-        )
+    def view(self, include_restricted: bool = False) -> OpenSearchView:
+        parts = PARTS if include_restricted else ("public",)
+        return OpenSearchView(self, ",".join(alias(self.settings, p) for p in parts))
 
     def close(self) -> None:
         self.client.close()
+
+
+class OpenSearchView:
+    """The documents one search may see: the public alias, or both (see
+    `archive.backends.IndexView`). Keys are document ids. The stored fields of
+    the hits of a search come with its answer and are kept for `stored`."""
+
+    def __init__(self, backend: OpenSearchBackend, indices: str):
+        self.client, self.url, self.indices = backend.client, backend.url, indices
+        self._stored: dict[str, dict] = {}
+
+    def _search(self, body: dict) -> dict:
+        with speaking_to(self.url):
+            return self.client.search(index=self.indices, body=body)
+
+    def _keep(self, answer: dict) -> list[dict]:
+        hits = answer["hits"]["hits"]
+        for hit in hits:
+            if hit.get("_source"):
+                self._stored[hit["_id"]] = hit["_source"]
+        return hits
+
+    def frequency(self, field: str, text: str) -> int:
+        with speaking_to(self.url):
+            found = self.client.count(index=self.indices, body={"query": {"term": {field: text}}})
+        return int(found["count"])
+
+    def prefix_words(self, field: str, prefix: str, limit: int) -> list[str] | None:
+        if field != EXACT:
+            raise ValueError(f"prefixes are listed from {EXACT} only, not {field}")
+        body = {
+            "size": 0,
+            "aggs": {
+                "words": {
+                    "terms": {
+                        "field": "exact_terms",
+                        "include": re.escape(prefix) + ".*",
+                        "size": limit + 1,
+                    }
+                }
+            },
+        }
+        buckets = self._search(body)["aggregations"]["words"]["buckets"]
+        return None if len(buckets) > limit else sorted(b["key"] for b in buckets)
+
+    def search(self, node, searching, filters, selected, sort, limit, facets=True):
+        body = queries.search_body(node, searching, filters, selected, sort, limit, facets)
+        answer = self._search(body)
+        self._keep(answer)
+        return queries.read_answer(answer)
+
+    def stored(self, key) -> dict:
+        found = self._stored.get(key)
+        if found is None:
+            self.key_of(key)
+            found = self._stored[key]
+        return found
+
+    def key_of(self, doc_id: str):
+        body = {"size": 1, "query": {"term": {"id": doc_id}}, "_source": ["meta", "hash"]}
+        return doc_id if self._keep(self._search(body)) else None
+
+    def dated_ids(self) -> list[tuple[int, str]]:
+        with speaking_to(self.url):
+            return [
+                (hit["_source"]["date"], hit["_id"])
+                for hit in helpers.scan(
+                    self.client,
+                    index=self.indices,
+                    query={"query": {"match_all": {}}, "_source": ["date"]},
+                )
+            ]
+
+    def document_count(self) -> int:
+        with speaking_to(self.url):
+            return int(self.client.count(index=self.indices)["count"])
+
+    def closest(self, word: str) -> str | None:
+        body = {
+            "size": 0,
+            "suggest": {
+                "word": {
+                    "text": word,
+                    "term": {"field": EXACT, "suggest_mode": "missing", "size": 1},
+                }
+            },
+        }
+        for entry in self._search(body).get("suggest", {}).get("word", []):
+            for option in entry.get("options", []):
+                return option["text"]
+        return None
+
+    def first_holding(self, field: str, text: str) -> dict | None:
+        body = {"size": 1, "query": {"term": {field: text}}, "_source": ["meta", "hash"]}
+        hits = self._keep(self._search(body))
+        return hits[0]["_source"] if hits else None
+
+    def similar(self, document: Document, limit: int) -> dict[str, float]:
+        """Documents sharing the most distinctive analysed words (`more_like_this`
+        on the archive's own terms), scored 0..1."""
+        words = source(document, "")["body"]
+        if not words:
+            return {}
+        body = {
+            "size": limit,
+            "_source": ["meta", "hash"],
+            "query": {
+                "bool": {
+                    "must": [
+                        {
+                            "more_like_this": {
+                                "fields": ["title", "body"],
+                                "like": words,
+                                "min_term_freq": 1,
+                                "min_doc_freq": 1,
+                                "max_query_terms": 25,
+                            }
+                        }
+                    ],
+                    "must_not": [{"term": {"id": document.id}}],
+                }
+            },
+        }
+        hits = self._keep(self._search(body))
+        best = max((float(h["_score"]) for h in hits), default=0.0) or 1.0
+        return {h["_id"]: float(h["_score"]) / best for h in hits}

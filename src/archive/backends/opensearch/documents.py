@@ -27,6 +27,9 @@ def source(document: Document, content_hash: str, names=None) -> dict:
         "mention": repeated(fields["mention"]),
         "analysed": paragraphs(fields["analysed"]),
         **{f.field: fields[f.field].split(",") for f in TAG_FACETS if fields.get(f.field)},
+        "year": f"{fields['date'] // 10000:04d}",
+        "month": f"{fields['date'] // 10000:04d}-{fields['date'] // 100 % 100:02d}",
+        "exact_terms": sorted(fields["exact"]),
         "meta": fields["meta"],
     }
 

@@ -65,6 +65,11 @@ def index_body(settings: Mapping) -> dict:
                     "position_increment_gap": PARAGRAPH_GAP,
                 },
                 **{facet.field: keyword for facet in TAG_FACETS},
+                # The facets read from the date, and the distinct exact words
+                # (prefixes and spelling suggestions list them).
+                "year": keyword,
+                "month": keyword,
+                "exact_terms": keyword,
                 "meta": {"type": "object", "enabled": False},
             },
         },
