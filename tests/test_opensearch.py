@@ -337,3 +337,31 @@ def test_an_answer_in_the_documented_shape_is_read():
     assert ranked == [("spyware-letter-en", 3.2), ("spyware-letter-ar", 2.9)]
     assert counts["country"] == {"EG": 2, "MA": 1}
     assert counts["type"] == {"letter": 2}  # buckets of no document are left out
+
+
+def test_doctor_compares_the_cluster_with_the_corpus_and_repairs_it(
+    double, indexed_home, run_cli, monkeypatch
+):
+    url, cluster = double
+    environment(monkeypatch, url)
+    assert run_cli("index", home=indexed_home).exit_code == 0  # built: no index yet
+    healthy = run_cli("doctor", home=indexed_home)
+    assert healthy.exit_code == 0, healthy.output
+    assert "The index matches the corpus (5 documents)." in healthy.output
+    # A document lost by the cluster, and one changed in the corpus.
+    del cluster.indices[cluster.aliases["archive-public"]]["docs"]["spyware-letter-ar"]
+    letter = indexed_home / "corpus" / "letter" / "2021" / "spyware-letter-en.md"
+    letter.write_text(letter.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    found = run_cli("doctor", home=indexed_home)
+    assert found.exit_code == 1
+    assert "missing from the index: spyware-letter-ar" in found.output
+    assert "out of date in the index: spyware-letter-en" in found.output
+    repaired = run_cli("doctor", "--repair", home=indexed_home)
+    assert repaired.exit_code == 0, repaired.output
+    assert "Repaired: 1 added, 1 changed, 0 deleted, 3 unchanged" in repaired.output
+    assert "The index matches the corpus" in run_cli("doctor", home=indexed_home).output
+    # An index written with another mapping version is rebuilt by the repair.
+    for index in cluster.indices.values():
+        index["body"]["mappings"]["_meta"]["archive_mapping"] = 0
+    old = run_cli("doctor", home=indexed_home)
+    assert "the index was written by an older version of the archive" in old.output
