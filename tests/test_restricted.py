@@ -8,12 +8,14 @@ person of its own. Every public endpoint is checked for each of them.
 from __future__ import annotations
 
 import json
+import os
 import re
 from urllib.parse import unquote_plus
 
 import pytest
 
 from archive import create_app
+from archive.backends import open_backend
 from archive.backends.whoosh import merging
 from archive.backends.whoosh.indexing import Index
 from archive.corpus import Corpus
@@ -112,9 +114,33 @@ def public_only_home(sample_home):
     return sample_home
 
 
+#: A real OpenSearch cluster to run the leak tests against too (none can run
+#: where this project's CI runs): see docs/scaling.md.
+CLUSTER = os.environ.get("ARCHIVE_OPENSEARCH_URL")
+
+
+@pytest.fixture(params=["whoosh", "opensearch"])
+def leak_home(request, restricted_home, monkeypatch):
+    """The archive with a restricted document on each backend: the embedded
+    index, and an OpenSearch cluster when ARCHIVE_OPENSEARCH_URL names one."""
+    monkeypatch.setenv("ARCHIVE_SEARCH_BACKEND", request.param)
+    if request.param == "whoosh":
+        yield restricted_home
+        return
+    if not CLUSTER:
+        pytest.skip("no OpenSearch cluster: set ARCHIVE_OPENSEARCH_URL to run this against one")
+    prefix = f"leaks-{os.getpid()}-{restricted_home.parent.name}".lower()
+    monkeypatch.setenv("ARCHIVE_OPENSEARCH_INDEX", prefix)
+    backend = open_backend(restricted_home)
+    backend.rebuild(Corpus(restricted_home))
+    yield restricted_home
+    backend.client.indices.delete(index=f"{prefix}-*")
+    backend.close()
+
+
 @pytest.fixture
-def anonymous(restricted_home):
-    app = create_app({"TESTING": True, "HOME": str(restricted_home), "SECRET_KEY": "test"})
+def anonymous(leak_home):
+    app = create_app({"TESTING": True, "HOME": str(leak_home), "SECRET_KEY": "test"})
     yield app.test_client()
     app.extensions["archive"].close()
 
@@ -168,22 +194,24 @@ def test_counts_totals_and_scores_are_those_of_an_archive_without_it(
             assert a == b, query
 
 
-def test_suggestions_prefixes_and_similar_documents_ignore_it(restricted_home):
-    with SearchService(restricted_home) as service:
+def test_suggestions_prefixes_and_similar_documents_ignore_it(leak_home):
+    with SearchService(leak_home) as service:
         assert service.search("Zorglubovic").suggestion is None
         assert service.search("zorglu*").total == 0
         for doc_id in ("spyware-letter-en", "spyware-letter-ar", "egypt-detention-statement-en"):
             assert SECRET_ID not in [h.id for h in service.similar(doc_id)]
-        with Index(restricted_home).open("public").searcher() as searcher:
+        assert not service.backend.view().frequency("exact", SECRET_WORD)
+    if os.environ["ARCHIVE_SEARCH_BACKEND"] == "whoosh":  # nor in its word list
+        with Index(leak_home).open("public").searcher() as searcher:
             assert SECRET_WORD.encode() not in set(searcher.reader().lexicon("exact"))
 
 
-def test_archivists_see_it_marked_as_restricted(restricted_home):
-    Users(restricted_home).add("alice", "correct horse battery")
+def test_archivists_see_it_marked_as_restricted(leak_home):
+    Users(leak_home).add("alice", "correct horse battery")
     app = create_app(
         {
             "TESTING": True,
-            "HOME": str(restricted_home),
+            "HOME": str(leak_home),
             "SECRET_KEY": "test",
             "WTF_CSRF_ENABLED": False,
         }
