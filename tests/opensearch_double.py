@@ -1,6 +1,6 @@
 """A local HTTP server that answers the part of OpenSearch's REST API the
 archive's writing uses, in the shapes OpenSearch documents: create and delete
-an index, `_bulk`, `_refresh`, `_aliases` and `_alias`, `_mapping`,
+an index, `_bulk`, `_refresh`, `_aliases` and `_alias`, `_mapping`, `_count`,
 `_stats/indexing`, `_search` with a scroll, and `/`. It keeps what it is sent
 and can be told to fail: answer a status for the next requests, refuse some
 documents of a bulk request, or answer late. No package these machines reach
@@ -134,18 +134,28 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(
                 200, {i: {"mappings": cluster.indices[i]["body"]["mappings"]} for i in indices}
             )
+        if action == "_count":
+            term = (json.loads(body) if body else {}).get("query", {}).get("term")
+            docs = [d for i in indices for d in cluster.indices[i]["docs"].values()]
+            return self._answer(200, {"count": sum(_holds(d, term) for d in docs)})
         if action == "_stats":
             return self._answer(200, {"indices": {i: self._stats(i) for i in indices}})
         if action == "_search":
+            # A term query is matched; any other matches every document: the
+            # double checks what is asked of whom, not how the cluster ranks.
+            term = (json.loads(body) if body else {}).get("query", {}).get("term")
             hits = [
-                {"_index": i, "_id": doc_id, "_source": source}
+                {"_index": i, "_id": doc_id, "_score": 1.0, "_source": source}
                 for i in indices
                 for doc_id, source in cluster.indices[i]["docs"].items()
+                if _holds(source, term)
             ]
             scroll = f"scroll-{len(cluster.requests)}"
             cluster.scrolls[scroll] = []
+            total = {"value": len(hits), "relation": "eq"}
             return self._answer(
-                200, {"_scroll_id": scroll, "_shards": SHARDS, "hits": {"hits": hits}}
+                200,
+                {"_scroll_id": scroll, "_shards": SHARDS, "hits": {"total": total, "hits": hits}},
             )
         return self._error(400, "unsupported", f"{method} {self.path}")
 
@@ -195,6 +205,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self):
         self._handle("HEAD")
+
+
+def _holds(document: dict, term: dict | None) -> bool:
+    """Whether a document's field holds a term, split as the archive's analyzer splits."""
+    if not term:
+        return True
+    ((field, value),) = term.items()
+    value = value["value"] if isinstance(value, dict) else value
+    held = document.get(field, "")
+    words = held.split() if isinstance(held, str) else [w for v in held for w in v.split()]
+    return value in words
 
 
 def serve() -> tuple[str, Cluster, ThreadingHTTPServer]:

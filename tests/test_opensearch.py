@@ -365,3 +365,27 @@ def test_doctor_compares_the_cluster_with_the_corpus_and_repairs_it(
         index["body"]["mappings"]["_meta"]["archive_mapping"] = 0
     old = run_cli("doctor", home=indexed_home)
     assert "the index was written by an older version of the archive" in old.output
+
+
+def test_a_public_search_never_names_the_restricted_index(double, indexed_home, monkeypatch):
+    from archive.search import SearchService
+
+    url, cluster = double
+    environment(monkeypatch, url)
+    case = indexed_home / "corpus" / "case" / "2021" / "raissouni-case-ar.md"
+    case.write_text(
+        case.read_text(encoding="utf-8").replace("---\n", "---\naccess: restricted\n", 1),
+        encoding="utf-8",
+    )
+    with SearchService(indexed_home) as service:
+        service.backend.rebuild(Corpus(indexed_home))
+        before = len(cluster.requests)
+        found = service.search("Raissouni", snippets=False)
+        public = [p for _, p, _, _ in cluster.requests[before:]]
+        assert public and not any("restricted" in p for p in public)
+        assert "raissouni-case-ar" not in [h.id for h in found.hits]
+        before = len(cluster.requests)
+        archivist = service.search("Raissouni", include_restricted=True, snippets=False)
+        asked = [p for _, p, _, _ in cluster.requests[before:] if "_search" in p]
+        assert any("archive-public,archive-restricted" in p for p in asked)
+        assert "raissouni-case-ar" in [h.id for h in archivist.hits]

@@ -356,7 +356,8 @@ class OpenSearchView:
 
     def key_of(self, doc_id: str):
         body = {"size": 1, "query": {"term": {"id": doc_id}}, "_source": ["meta", "hash"]}
-        return doc_id if self._keep(self._search(body)) else None
+        hits = self._keep(self._search(body))
+        return doc_id if any(hit["_id"] == doc_id for hit in hits) else None
 
     def dated_ids(self) -> list[tuple[int, str]]:
         with speaking_to(self.url):
