@@ -389,3 +389,14 @@ def test_a_public_search_never_names_the_restricted_index(double, indexed_home, 
         asked = [p for _, p, _, _ in cluster.requests[before:] if "_search" in p]
         assert any("archive-public,archive-restricted" in p for p in asked)
         assert "raissouni-case-ar" in [h.id for h in archivist.hits]
+
+
+def test_eval_compare_never_writes_a_scratch_index_into_the_cluster(
+    double, indexed_home, run_cli, monkeypatch
+):
+    url, cluster = double
+    environment(monkeypatch, url)
+    result = run_cli("eval", "--compare", "stopwords", home=indexed_home)
+    assert result.exit_code == 2
+    assert "--compare: analysis choices are compared on the embedded index" in result.output
+    assert not any(method == "PUT" for method, _, _, _ in cluster.requests)

@@ -48,12 +48,12 @@ class Context:
         return corpus
 
 
-def _service(home: Path):
+def _service(home: Path, settings: dict | None = None):
     """The search service (imported when a command needs it: `archive index`
     starts faster without it)."""
     from ..search import SearchService
 
-    return SearchService(home)
+    return SearchService(home, settings=settings)
 
 
 def _filters(**values):

@@ -10,7 +10,7 @@ import click
 
 from .. import analysis
 from ..backends import open_backend
-from ..config import SORTS
+from ..config import SORTS, current
 from ..corpus import Corpus, render_document
 from ..errors import ArchiveError
 from ..fields import FACET, FACET_TABLE
@@ -155,6 +155,13 @@ def eval_command(obj: Context, paths: tuple[Path, ...], compare: str | None, ver
     """Measure relevance: top hit, P@5, recall@10, MRR and nDCG@10 over judged queries."""
     from .. import evaluation
 
+    if compare and current()["SEARCH_BACKEND"] != "whoosh":
+        raise ArchiveError(
+            N_(
+                "--compare: analysis choices are compared on the embedded index; "
+                "set SEARCH_BACKEND=whoosh"
+            )
+        )
     files = list(paths) or evaluation.judgement_files(obj.home / "eval")
     if not files:
         raise ArchiveError(N_("{path}: no files of judged queries"), path=str(obj.home / "eval"))
@@ -190,10 +197,15 @@ def eval_command(obj: Context, paths: tuple[Path, ...], compare: str | None, ver
                         click.echo(f"    {obj._('never found')}: {', '.join(score.missing)}")
 
 
-def _evaluate_all(home: Path, judged: dict) -> dict:
+#: The temporary index `eval --compare` builds is always an embedded one: a
+#: cluster's aliases are the live archive's, never a scratch copy's.
+EMBEDDED = {"SEARCH_BACKEND": "whoosh"}
+
+
+def _evaluate_all(home: Path, judged: dict, settings: dict | None = None) -> dict:
     from .. import evaluation
 
-    with _service(home) as service:
+    with _service(home, settings) as service:
         return {path: evaluation.evaluate(service, items) for path, items in judged.items()}
 
 
@@ -205,7 +217,7 @@ def _evaluate_without(home: Path, judged: dict, choice: str) -> dict:
         (other / "corpus").symlink_to((home / "corpus").resolve(), target_is_directory=True)
         analysis.set_choices_off({choice})
         try:
-            open_backend(other, processes=1).rebuild(Corpus(other))
-            return _evaluate_all(other, judged)
+            open_backend(other, processes=1, settings=EMBEDDED).rebuild(Corpus(other))
+            return _evaluate_all(other, judged, EMBEDDED)
         finally:
             analysis.set_choices_off(set())
