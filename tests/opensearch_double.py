@@ -24,13 +24,15 @@ class Cluster:
 
     def __init__(self):
         self.indices: dict[str, dict] = {}  # name -> {"body": ..., "docs": {id: source}}
-        self.aliases: dict[str, str] = {}  # alias -> index
+        self.aliases: dict[str, list[str]] = {}  # alias -> its indices
+        self.operations: dict[str, int] = {}  # index -> documents written to it, ever
         #: method, path, headers (lower-case names), body
         self.requests: list[tuple[str, str, dict, bytes]] = []
         self.fail_next: list[int] = []  # statuses for the next requests, in order
         self.fail_bulk: list[int] = []  # statuses for the next bulk requests, in order
-        self.refuse_items: list[int] = []  # statuses for the next bulk items, in order
+        self.refuse_items: list[int] = []  # statuses for the next bulk items (0: take it)
         self.delay = 0.0
+        self.lose_answers: list[str] = []  # paths whose request is carried out, answer lost
         self.scrolls: dict[str, list] = {}
         self.lock = threading.Lock()
 
@@ -40,8 +42,17 @@ class Cluster:
             if part in self.indices:
                 found.append(part)
             elif part in self.aliases:
-                found.append(self.aliases[part])
+                found.extend(self.aliases[part])
         return found
+
+    def live(self, alias: str) -> str:
+        """The one index an alias points at."""
+        (index,) = self.aliases[alias]
+        return index
+
+    def lives(self) -> dict[str, str]:
+        """Alias -> its one index, for every alias."""
+        return {alias: self.live(alias) for alias in self.aliases}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -79,7 +90,21 @@ class _Handler(BaseHTTPRequestHandler):
         parts = [p for p in url.path.split("/") if p]
         query = parse_qs(url.query)
         with cluster.lock:
+            lost = any(self.path.startswith(p) for p in cluster.lose_answers)
+            if lost:
+                kept = [p for p in cluster.lose_answers if not self.path.startswith(p)]
+                cluster.lose_answers = kept
+                self._route_quietly(method, parts, query, body)
+                return self._error(504, "gateway_timeout", "the answer was lost on the way")
             return self._route(method, parts, query, body)
+
+    def _route_quietly(self, method, parts, query, body) -> None:
+        """Carry a request out without answering it."""
+        answer, self._answer = self._answer, lambda status, data: None
+        try:
+            self._route(method, parts, query, body)
+        finally:
+            self._answer = answer
 
     def _route(self, method, parts, query, body) -> None:
         cluster = self.cluster
@@ -92,19 +117,25 @@ class _Handler(BaseHTTPRequestHandler):
         if parts == ["_aliases"]:
             for action in json.loads(body)["actions"]:
                 ((kind, spec),) = action.items()
-                if kind == "add":
-                    cluster.aliases[spec["alias"]] = spec["index"]
-                elif cluster.aliases.get(spec["alias"]) == spec["index"]:
+                held = cluster.aliases.setdefault(spec["alias"], [])
+                if kind == "add" and spec["index"] not in held:
+                    held.append(spec["index"])
+                elif kind == "remove" and spec["index"] in held:
+                    held.remove(spec["index"])
+                if not held:
                     del cluster.aliases[spec["alias"]]
             return self._answer(200, {"acknowledged": True})
         if parts[0] == "_alias":
             names = parts[1].split(",")
             found = {}
             for name in names:
-                if name in cluster.aliases:
-                    found.setdefault(cluster.aliases[name], {"aliases": {}})["aliases"][name] = {}
-            if not found:
-                return self._error(404, "aliases_not_found_exception", "alias missing")
+                for index in cluster.aliases.get(name, ()):
+                    found.setdefault(index, {"aliases": {}})["aliases"][name] = {}
+            missing = [name for name in names if name not in cluster.aliases]
+            if missing:  # as OpenSearch: 404, with what was found all the same
+                return self._answer(
+                    404, {**found, "error": f"alias [{','.join(missing)}] missing", "status": 404}
+                )
             return self._answer(200, found)
         if parts[:2] == ["_search", "scroll"]:
             if method == "DELETE":
@@ -160,7 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self._error(400, "unsupported", f"{method} {self.path}")
 
     def _stats(self, index: str) -> dict:
-        total = len(self.cluster.indices[index]["docs"])
+        total = self.cluster.operations.get(index, 0)
         return {"primaries": {"indexing": {"index_total": total}}}
 
     def _bulk(self, body: bytes) -> None:
@@ -184,6 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
                 result = {"status": 404, "error": {"type": "index_not_found_exception"}}
             elif kind == "index":
                 cluster.indices[targets[0]]["docs"][spec["_id"]] = source
+                cluster.operations[targets[0]] = cluster.operations.get(targets[0], 0) + 1
                 result = {"status": 201, "result": "created"}
             else:
                 gone = cluster.indices[targets[0]]["docs"].pop(spec["_id"], None)

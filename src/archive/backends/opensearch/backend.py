@@ -8,6 +8,7 @@ compiled to query DSL (`queries`), with facets as aggregations.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import time
@@ -24,6 +25,7 @@ from ...document import Document
 from ...errors import IndexUnavailable
 from ...i18n import N_
 from ...locks import writer_lock
+from ...registry import fingerprint as registry_fingerprint
 from .. import IndexReport
 from ..analysed import hash_bytes, part_of, scan_corpus
 from . import queries
@@ -34,6 +36,31 @@ from .writing import Action, Bulk
 
 #: The lock file of this archive's writers (the cluster has no index/ folder here).
 LOCK = Path("instance") / "opensearch.lock"
+#: The part `indexed` gives an id held in both (a write cut short).
+BOTH = "both"
+
+
+def _all(live: Mapping[str, list[str]]) -> list[str]:
+    return [index for indices in live.values() for index in indices]
+
+
+def _parts(known: tuple | None) -> tuple[str, ...]:
+    """The parts an indexed document is held in."""
+    if known is None:
+        return ()
+    return PARTS if known[2] == BOTH else (known[2],)
+
+
+def _refused(problems: list, url: str) -> None:
+    """An archivist's change the cluster did not take in full is not indexed:
+    the caller says so, and `archive index` sends it again."""
+    if problems:
+        raise IndexUnavailable(
+            N_("the OpenSearch cluster at {url} refused {path}: {reason}"),
+            url=shown_url(url),
+            path=problems[0].path,
+            reason=problems[0].reason,
+        )
 
 
 class OpenSearchBackend:
@@ -48,19 +75,17 @@ class OpenSearchBackend:
 
     # --- State ------------------------------------------------------------------------
 
-    def _live(self) -> dict[str, str | None]:
-        """Part -> the index its alias points at (None: no index yet)."""
-        names = {alias(self.settings, part): part for part in PARTS}
-        with speaking_to(self.url):
-            try:
-                found = self.client.indices.get_alias(name=",".join(names))
-            except cluster.NotFoundError:
-                found = {}
-        live: dict[str, str | None] = dict.fromkeys(PARTS)
-        for index, info in found.items():
-            for name in info.get("aliases", {}):
-                if name in names:
-                    live[names[name]] = index
+    def _live(self) -> dict[str, list[str]]:
+        """Part -> the indices its alias points at (none: no index yet; more
+        than one only if something other than the archive moved it)."""
+        live: dict[str, list[str]] = {part: [] for part in PARTS}
+        for part in PARTS:
+            with speaking_to(self.url):
+                try:
+                    found = self.client.indices.get_alias(name=alias(self.settings, part))
+                except cluster.NotFoundError:
+                    continue
+            live[part] = sorted(found)
         return live
 
     def exists(self) -> bool:
@@ -86,14 +111,19 @@ class OpenSearchBackend:
     def leftovers(self) -> list[Path]:
         return []  # a rebuild that fails deletes the indices it made
 
-    def _outdated(self, live: dict[str, str | None]) -> bool:
-        """Whether the live indices were written with another mapping version."""
+    def _written(self, live: dict[str, list[str]]) -> set[tuple]:
+        """(mapping version, registry fingerprint) the live indices were written with."""
         with speaking_to(self.url):
-            found = self.client.indices.get_mapping(index=",".join(i for i in live.values() if i))
-        versions = {
-            info["mappings"].get("_meta", {}).get("archive_mapping") for info in found.values()
+            found = self.client.indices.get_mapping(index=",".join(_all(live)))
+        return {
+            (meta.get("archive_mapping"), meta.get("registry"))
+            for meta in (info["mappings"].get("_meta", {}) for info in found.values())
         }
-        return versions != {MAPPING_VERSION}
+
+    def _outdated(self, live: dict[str, list[str]], corpus: Corpus) -> bool:
+        """Whether the live indices were written with another mapping, or with
+        names from another registry (its people, organisations and aliases)."""
+        return self._written(live) != {(MAPPING_VERSION, registry_fingerprint(corpus.root))}
 
     # --- Writing ----------------------------------------------------------------------
 
@@ -113,28 +143,32 @@ class OpenSearchBackend:
         old = self._live()
         generation = time.strftime("%Y%m%d%H%M%S") + secrets.token_hex(3)
         new = {part: index_name(self.settings, part, generation) for part in PARTS}
+        body = index_body(self.settings, registry_fingerprint(corpus.root))
         report = IndexReport()
-        with speaking_to(self.url):
-            for index in new.values():
-                self.client.indices.create(index=index, body=index_body(self.settings))
         try:
+            with speaking_to(self.url):
+                for index in new.values():
+                    self.client.indices.create(index=index, body=body)
             actions = self._scan(corpus, new, report)
             report.problems += self._bulk().send(actions)
             with speaking_to(self.url):
                 self.client.indices.refresh(index=",".join(new.values()))
                 self.client.indices.update_aliases(body={"actions": self._moves(old, new)})
         except BaseException:
-            self._delete_indices(new.values())
+            # The aliases may have moved after all (an answer lost on the way):
+            # only the new indices no alias points at are deleted.
+            with contextlib.suppress(IndexUnavailable):
+                self._delete_indices(set(new.values()) - set(_all(self._live())))
             raise
-        self._delete_indices(i for i in old.values() if i)
+        self._delete_indices(_all(old))
         return report
 
-    def _moves(self, old: dict[str, str | None], new: dict[str, str]) -> list[dict]:
+    def _moves(self, old: dict[str, list[str]], new: dict[str, str]) -> list[dict]:
         moves: list[dict] = []
         for part in PARTS:
-            if old[part]:
-                moves.append({"remove": {"index": old[part], "alias": alias(self.settings, part)}})
-            moves.append({"add": {"index": new[part], "alias": alias(self.settings, part)}})
+            name = alias(self.settings, part)
+            moves += [{"remove": {"index": index, "alias": name}} for index in old[part]]
+            moves.append({"add": {"index": new[part], "alias": name}})
         return moves
 
     def _delete_indices(self, indices: Iterable[str]) -> None:
@@ -165,8 +199,9 @@ class OpenSearchBackend:
             )
 
     def indexed(self) -> dict[str, tuple[str, str, str]]:
-        """id -> (corpus path, content hash, part) of every indexed document."""
-        found = {}
+        """id -> (corpus path, content hash, part) of every indexed document; the
+        part is BOTH for an id held in both parts (a write that was cut short)."""
+        found: dict[str, tuple[str, str, str]] = {}
         for part in PARTS:
             with speaking_to(self.url):
                 for hit in helpers.scan(
@@ -174,7 +209,10 @@ class OpenSearchBackend:
                     index=alias(self.settings, part),
                     query={"query": {"match_all": {}}, "_source": ["path", "hash"]},
                 ):
-                    found[hit["_id"]] = (hit["_source"]["path"], hit["_source"]["hash"], part)
+                    held = (hit["_source"]["path"], hit["_source"]["hash"], part)
+                    if hit["_id"] in found:
+                        held = (*held[:2], BOTH)
+                    found[hit["_id"]] = held
         return found
 
     def compare(self, corpus: Corpus) -> IndexReport:
@@ -186,7 +224,11 @@ class OpenSearchBackend:
                 N_("no index in the OpenSearch cluster at {url}: run 'archive index'"),
                 url=shown_url(self.url),
             )
-        report = IndexReport(format_changed=self._outdated(live))
+        written = self._written(live)
+        report = IndexReport(
+            format_changed={version for version, _ in written} != {MAPPING_VERSION},
+            registry_changed={names for _, names in written} != {registry_fingerprint(corpus.root)},
+        )
         indexed = self.indexed()
         seen = set()
         for _, document, digest, problems, _ in scan_corpus(corpus):
@@ -197,7 +239,7 @@ class OpenSearchBackend:
             known = indexed.get(document.id)
             if known is None:
                 report.added.append(document.id)
-            elif known[1] != digest or known[2] != part_of(document):
+            elif known != (document.path, digest, part_of(document)):
                 report.changed.append(document.id)
             else:
                 report.unchanged += 1
@@ -208,7 +250,7 @@ class OpenSearchBackend:
         """Bring the cluster in line with the corpus (builds it if missing)."""
         with self.write_lock():
             live = self._live()
-            if not all(live.values()) or self._outdated(live):
+            if not all(live.values()) or self._outdated(live, corpus):
                 return self._rebuild(corpus)
             report = self.compare(corpus)
             stale = set(report.added) | set(report.changed)
@@ -228,7 +270,7 @@ class OpenSearchBackend:
                 self._rebuild(corpus)
                 return
             pairs = [(d, hash_bytes((corpus.root / d.path).read_bytes())) for d in documents]
-            self._write(pairs, self.indexed(), [], corpus)
+            _refused(self._write(pairs, self.indexed(), [], corpus), self.url)
 
     def remove(self, paths: Iterable[str]) -> None:
         """Drop the documents of these corpus files; gone from searches when this returns."""
@@ -236,8 +278,9 @@ class OpenSearchBackend:
         with self.write_lock():
             if not self.exists():
                 return
-            gone = [doc_id for doc_id, (path, _, _) in self.indexed().items() if path in paths]
-            self._write([], self.indexed(), gone, None)
+            indexed = self.indexed()
+            gone = [doc_id for doc_id, (path, _, _) in indexed.items() if path in paths]
+            _refused(self._write([], indexed, gone, None), self.url)
 
     def _write(self, documents, indexed, deleted, corpus) -> list:
         """Index `documents` ((document, hash) pairs) in their part, take each out
@@ -255,12 +298,13 @@ class OpenSearchBackend:
                 )
             )
             known = indexed.get(document.id)
-            if known is not None and known[2] != part:
-                actions.append(Action(alias(self.settings, known[2]), document.id, None, ""))
+            for other in _parts(known):
+                if other != part:  # restricted or made public: out of the other part
+                    actions.append(Action(alias(self.settings, other), document.id, None, ""))
         for doc_id in deleted:
             known = indexed.get(doc_id)
-            if known is not None:
-                actions.append(Action(alias(self.settings, known[2]), doc_id, None, known[0]))
+            for held in _parts(known):
+                actions.append(Action(alias(self.settings, held), doc_id, None, known[0]))
         problems = self._bulk().send(actions)
         with speaking_to(self.url):
             self.client.indices.refresh(index=",".join(alias(self.settings, p) for p in PARTS))

@@ -34,7 +34,9 @@ def make_client(settings: Mapping) -> OpenSearch:
             N_("OPENSEARCH_URL: set it to the cluster's address to use SEARCH_BACKEND=opensearch")
         )
     if urlsplit(url).scheme not in ("http", "https"):
-        raise ArchiveError(N_("OPENSEARCH_URL: must be an http(s) URL, not {url}"), url=url)
+        raise ArchiveError(
+            N_("OPENSEARCH_URL: must be an http(s) URL, not {url}"), url=shown_url(url)
+        )
     user, password = settings.get("OPENSEARCH_USER"), settings.get("OPENSEARCH_PASSWORD")
     return OpenSearch(
         hosts=[url],
@@ -68,6 +70,12 @@ def speaking_to(url: str) -> Iterator[None]:
             url=where,
             status=exc.status_code,
             reason=_reason(exc),
+        ) from None
+    except cluster.OpenSearchException as exc:  # a scroll cut short, an unreadable answer
+        raise IndexUnavailable(
+            N_("the OpenSearch cluster at {url} gave an answer the archive cannot use: {reason}"),
+            url=where,
+            reason=" ".join(str(exc).split())[:200],
         ) from None
 
 

@@ -33,8 +33,9 @@ def index_name(settings: Mapping, part: str, generation: str) -> str:
     return f"{alias(settings, part)}-{generation}"
 
 
-def index_body(settings: Mapping) -> dict:
-    """The body of the request that creates one index (both parts alike)."""
+def index_body(settings: Mapping, registry: str = "") -> dict:
+    """The body of the request that creates one index (both parts alike);
+    `registry` is the fingerprint of the registry whose names it holds."""
     text = {"type": "text", "analyzer": TERMS}
     keyword = {"type": "keyword"}
     return {
@@ -45,7 +46,7 @@ def index_body(settings: Mapping) -> dict:
         },
         "mappings": {
             "dynamic": "strict",
-            "_meta": {"archive_mapping": MAPPING_VERSION},
+            "_meta": {"archive_mapping": MAPPING_VERSION, "registry": registry},
             "properties": {
                 "id": keyword,
                 "path": keyword,

@@ -87,14 +87,21 @@ def _phrase(node: plan.Phrase) -> dict:
     terms = node.terms
     if len(terms) == 1:
         query = {"term": {ANALYSED: terms[0]}}
+    elif not node.slop:
+        clauses = [{"span_term": {ANALYSED: t}} for t in terms]
+        query = {"span_near": {"clauses": clauses, "slop": 0, "in_order": True}}
     else:
-        query = {
-            "span_near": {
-                "clauses": [{"span_term": {ANALYSED: t}} for t in terms],
-                "slop": max(node.slop - 1, 0) if node.slop else 0,
-                "in_order": not node.slop,
+        # The embedded engine allows the slop between each word and the next,
+        # Lucene over the whole span: one two-word span per step.
+        query = {"span_term": {ANALYSED: terms[0]}}
+        for term in terms[1:]:
+            query = {
+                "span_near": {
+                    "clauses": [query, {"span_term": {ANALYSED: term}}],
+                    "slop": node.slop - 1,
+                    "in_order": False,
+                }
             }
-        }
     exact = list(dict.fromkeys(w for w in node.literal if w))
     if not exact:
         return query
@@ -132,6 +139,7 @@ def search_body(node, searching: bool, filters, selected, sort: str, limit: int,
         "query": {"bool": {"must": [query], "filter": must_filter}},
         "size": limit,
         "track_total_hits": True,
+        "track_scores": True,
         "_source": ["meta", "hash"],
         "sort": _order(sort),
     }

@@ -27,8 +27,12 @@ from .connection import shown_url, speaking_to
 BATCH = 500
 #: Times a batch (or its refused documents) is sent again, and the first pause.
 RETRIES, FIRST_PAUSE = 5, 1.0
-#: Statuses worth sending again: the cluster is busy or unwell, not the document wrong.
-RETRYABLE = {429, 502, 503, 504}
+
+
+#: Statuses worth sending again: the cluster is busy (429) or unwell (5xx), not
+#: the document wrong.
+def retryable(status) -> bool:
+    return isinstance(status, int) and (status == 429 or status >= 500)
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class Bulk:
                 answer = self._request(actions)
             except cluster.TransportError as exc:  # connection failures included
                 unreachable = isinstance(exc, cluster.ConnectionError)
-                if last or not (unreachable or exc.status_code in RETRYABLE):
+                if last or not (unreachable or retryable(exc.status_code)):
                     with speaking_to(self.url):
                         raise
                 self.sleep(self.pause * 2**attempt)
@@ -88,7 +92,7 @@ class Bulk:
             for action, item in zip(actions, answer.get("items", ()), strict=False):
                 result = next(iter(item.values()))
                 status = int(result.get("status", 500))
-                if status in RETRYABLE:
+                if retryable(status):
                     again.append(action)
                 elif status >= 300 and not (action.source is None and status == 404):
                     reason = (result.get("error") or {}).get("reason") or f"status {status}"
