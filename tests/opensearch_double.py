@@ -166,20 +166,20 @@ class _Handler(BaseHTTPRequestHandler):
                 200, {i: {"mappings": cluster.indices[i]["body"]["mappings"]} for i in indices}
             )
         if action == "_count":
-            term = (json.loads(body) if body else {}).get("query", {}).get("term")
+            query = (json.loads(body) if body else {}).get("query")
             docs = [d for i in indices for d in cluster.indices[i]["docs"].values()]
-            return self._answer(200, {"count": sum(_holds(d, term) for d in docs)})
+            return self._answer(200, {"count": sum(_holds(d, query) for d in docs)})
         if action == "_stats":
             return self._answer(200, {"indices": {i: self._stats(i) for i in indices}})
         if action == "_search":
-            # A term query is matched; any other matches every document: the
-            # double checks what is asked of whom, not how the cluster ranks.
-            term = (json.loads(body) if body else {}).get("query", {}).get("term")
+            # A term or terms query is matched; any other matches every document:
+            # the double checks what is asked of whom, not how the cluster ranks.
+            query = (json.loads(body) if body else {}).get("query")
             hits = [
                 {"_index": i, "_id": doc_id, "_score": 1.0, "_source": source}
                 for i in indices
                 for doc_id, source in cluster.indices[i]["docs"].items()
-                if _holds(source, term)
+                if _holds(source, query)
             ]
             scroll = f"scroll-{len(cluster.requests)}"
             cluster.scrolls[scroll] = []
@@ -239,15 +239,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("HEAD")
 
 
-def _holds(document: dict, term: dict | None) -> bool:
-    """Whether a document's field holds a term, split as the archive's analyzer splits."""
-    if not term:
+def _holds(document: dict, query: dict | None) -> bool:
+    """Whether a document matches a `term` or `terms` query (fields split as the
+    archive's analyzer splits them); any other query matches."""
+    if not query or not ({"term", "terms"} & query.keys()):
         return True
-    ((field, value),) = term.items()
-    value = value["value"] if isinstance(value, dict) else value
+    kind = "term" if "term" in query else "terms"
+    ((field, wanted),) = query[kind].items()
+    wanted = wanted["value"] if isinstance(wanted, dict) else wanted
+    wanted = set(wanted) if kind == "terms" else {wanted}
     held = document.get(field, "")
     words = held.split() if isinstance(held, str) else [w for v in held for w in v.split()]
-    return value in words
+    return bool(wanted & set(words))
 
 
 def serve() -> tuple[str, Cluster, ThreadingHTTPServer]:

@@ -455,3 +455,17 @@ def test_eval_compare_never_writes_a_scratch_index_into_the_cluster(
     assert result.exit_code == 2
     assert "--compare: analysis choices are compared on the embedded index" in result.output
     assert not any(method == "PUT" for method, _, _, _ in cluster.requests)
+
+
+def test_an_archivists_change_asks_the_cluster_only_about_its_documents(double, indexed_home):
+    from archive.editing import Editor
+
+    url, cluster = double
+    open_backend(indexed_home, settings=settings(url)).rebuild(Corpus(indexed_home))
+    editor = Editor(indexed_home, "alice", settings(url))
+    before = len(cluster.requests)
+    editor.delete("egypt-detention-statement-en")
+    public = cluster.indices[cluster.live("archive-public")]["docs"]
+    assert "egypt-detention-statement-en" not in public and len(public) == 4
+    searches = [json.loads(b) for _, p, _, b in cluster.requests[before:] if "/_search" in p]
+    assert searches and all("match_all" not in s["query"] for s in searches if "query" in s)

@@ -198,16 +198,18 @@ class OpenSearchBackend:
                 document.path or "",
             )
 
-    def indexed(self) -> dict[str, tuple[str, str, str]]:
-        """id -> (corpus path, content hash, part) of every indexed document; the
-        part is BOTH for an id held in both parts (a write that was cut short)."""
+    def indexed(self, field: str | None = None, values: Iterable[str] = ()) -> dict:
+        """id -> (corpus path, content hash, part) of every indexed document, or
+        of those whose `field` ("id", "path") is one of `values`; the part is
+        BOTH for an id held in both parts (a write that was cut short)."""
+        query = {"terms": {field: sorted(values)}} if field else {"match_all": {}}
         found: dict[str, tuple[str, str, str]] = {}
         for part in PARTS:
             with speaking_to(self.url):
                 for hit in helpers.scan(
                     self.client,
                     index=alias(self.settings, part),
-                    query={"query": {"match_all": {}}, "_source": ["path", "hash"]},
+                    query={"query": query, "_source": ["path", "hash"]},
                 ):
                     held = (hit["_source"]["path"], hit["_source"]["hash"], part)
                     if hit["_id"] in found:
@@ -224,27 +226,31 @@ class OpenSearchBackend:
                 N_("no index in the OpenSearch cluster at {url}: run 'archive index'"),
                 url=shown_url(self.url),
             )
+        return self._differences(corpus, live)[0]
+
+    def _differences(self, corpus: Corpus, live) -> tuple[IndexReport, dict, list]:
+        """The comparison, what the cluster holds, and the (document, hash) pairs
+        to send: one pass over the corpus and one over the cluster."""
         written = self._written(live)
         report = IndexReport(
             format_changed={version for version, _ in written} != {MAPPING_VERSION},
             registry_changed={names for _, names in written} != {registry_fingerprint(corpus.root)},
         )
         indexed = self.indexed()
-        seen = set()
+        seen, stale = set(), []
         for _, document, digest, problems, _ in scan_corpus(corpus):
             report.problems.extend(problems)
             if document is None or document.id in seen:
                 continue
             seen.add(document.id)
             known = indexed.get(document.id)
-            if known is None:
-                report.added.append(document.id)
-            elif known != (document.path, digest, part_of(document)):
-                report.changed.append(document.id)
-            else:
+            if known == (document.path, digest, part_of(document)):
                 report.unchanged += 1
+                continue
+            (report.added if known is None else report.changed).append(document.id)
+            stale.append((document, digest))
         report.deleted = sorted(set(indexed) - seen)
-        return report
+        return report, indexed, stale
 
     def update(self, corpus: Corpus, thorough: bool = False) -> IndexReport:
         """Bring the cluster in line with the corpus (builds it if missing)."""
@@ -252,15 +258,8 @@ class OpenSearchBackend:
             live = self._live()
             if not all(live.values()) or self._outdated(live, corpus):
                 return self._rebuild(corpus)
-            report = self.compare(corpus)
-            stale = set(report.added) | set(report.changed)
-            documents = [
-                (document, digest)
-                for _, document, digest, _, _ in scan_corpus(corpus)
-                if document is not None and document.id in stale
-            ]
-            indexed = self.indexed()
-            report.problems += self._write(documents, indexed, report.deleted, corpus)
+            report, indexed, stale = self._differences(corpus, live)
+            report.problems += self._write(stale, indexed, report.deleted, corpus)
             return report
 
     def add(self, corpus: Corpus, documents: Iterable[Document]) -> None:
@@ -270,7 +269,8 @@ class OpenSearchBackend:
                 self._rebuild(corpus)
                 return
             pairs = [(d, hash_bytes((corpus.root / d.path).read_bytes())) for d in documents]
-            _refused(self._write(pairs, self.indexed(), [], corpus), self.url)
+            held = self.indexed("id", [d.id for d, _ in pairs])
+            _refused(self._write(pairs, held, [], corpus), self.url)
 
     def remove(self, paths: Iterable[str]) -> None:
         """Drop the documents of these corpus files; gone from searches when this returns."""
@@ -278,9 +278,8 @@ class OpenSearchBackend:
         with self.write_lock():
             if not self.exists():
                 return
-            indexed = self.indexed()
-            gone = [doc_id for doc_id, (path, _, _) in indexed.items() if path in paths]
-            _refused(self._write([], indexed, gone, None), self.url)
+            held = self.indexed("path", paths)
+            _refused(self._write([], held, list(held), None), self.url)
 
     def _write(self, documents, indexed, deleted, corpus) -> list:
         """Index `documents` ((document, hash) pairs) in their part, take each out
@@ -313,7 +312,7 @@ class OpenSearchBackend:
     # --- Reading ----------------------------------------------------------------------
 
     def file_of(self, doc_id: str) -> str | None:
-        known = self.indexed().get(doc_id)
+        known = self.indexed("id", [doc_id]).get(doc_id)
         return known[0] if known else None
 
     def unindexed(self, corpus: Corpus) -> Iterator[Path]:
